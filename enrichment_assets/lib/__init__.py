@@ -1,0 +1,1 @@
+"""Plain Python: parsers, hashing, settings. Nothing here imports dagster."""

@@ -1,0 +1,185 @@
+"""The tables. Their names and natural keys are a contract (DESIGN.md); columns may grow.
+
+Every writer upserts on the unique key named here, so any asset can be re-run, killed and
+re-run, or run twice at once, and the tables end the same.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from enrichment_assets.storage.types import Id, Json, UTCDateTime
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def _timestamps() -> list[sa.Column]:
+    return [
+        sa.Column("created_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+        sa.Column("updated_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+    ]
+
+
+channels = sa.Table(
+    "channels",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(32), nullable=False),  # telegram | rss | atom | jsonl
+    sa.Column("handle", sa.String(512), nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("url", sa.Text),
+    *_timestamps(),
+    sa.UniqueConstraint("source", "handle"),
+)
+
+posts = sa.Table(
+    "posts",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("channel_id", Id, sa.ForeignKey("channels.id"), nullable=False),
+    sa.Column("external_id", sa.String(512), nullable=False),
+    sa.Column("published_at", UTCDateTime, nullable=False),
+    sa.Column("text", sa.Text, nullable=False, server_default=""),
+    sa.Column("urls", Json, nullable=False),
+    sa.Column("url", sa.Text),  # the post's own permalink, where it has one
+    sa.Column("author", sa.Text),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("source_file", sa.Text),
+    sa.Column("ingested_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+    sa.Column("updated_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("channel_id", "external_id"),
+    sa.Index(None, "published_at"),
+    sa.Index(None, "content_hash"),
+)
+
+post_enrichment = sa.Table(
+    "post_enrichment",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("post_id", Id, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),  # llm | tags | crawl (| vision | ocr)
+    sa.Column("status", sa.String(16), nullable=False),  # completed | skipped | error
+    sa.Column("payload", Json),
+    sa.Column("error", sa.Text),
+    sa.Column("provider", sa.String(64)),
+    sa.Column("model", sa.String(128)),
+    sa.Column("prompt_version", sa.String(64)),
+    sa.Column("content_hash", sa.String(64)),
+    *_timestamps(),
+    sa.UniqueConstraint("post_id", "kind"),
+    sa.Index(None, "kind", "status"),
+)
+
+llm_usage_log = sa.Table(
+    "llm_usage_log",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("asset", sa.String(256)),
+    sa.Column("partition", sa.String(128)),
+    sa.Column("entity_type", sa.String(32)),
+    sa.Column("entity_id", sa.String(256)),
+    sa.Column("provider", sa.String(64), nullable=False),
+    sa.Column("model", sa.String(128)),
+    sa.Column("prompt_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("completion_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cost_usd", sa.Float, nullable=False, server_default="0"),
+    sa.Column("latency_ms", sa.Integer),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("error_type", sa.String(128)),
+    sa.Column("created_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+    sa.Index(None, "created_at"),
+    sa.Index(None, "run_id"),
+)
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(32), nullable=False),  # huggingface | kaggle
+    sa.Column("external_id", sa.String(512), nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("description", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("owner", sa.String(256)),
+    sa.Column("license", sa.String(256)),
+    sa.Column("tags", Json),
+    sa.Column("downloads", sa.BigInteger),
+    sa.Column("likes", sa.BigInteger),  # Hugging Face likes, Kaggle votes
+    sa.Column("source_created_at", UTCDateTime),
+    sa.Column("source_modified_at", UTCDateTime),
+    sa.Column("status", sa.String(16), nullable=False, server_default="seeded"),
+    sa.Column("error", sa.Text),
+    sa.Column("content_hash", sa.String(64)),
+    *_timestamps(),
+    sa.UniqueConstraint("source", "external_id"),
+    sa.Index(None, "source", "status"),
+)
+
+embeddings = sa.Table(
+    "embeddings",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("entity_type", sa.String(16), nullable=False),  # post | dataset
+    sa.Column("entity_id", Id, nullable=False),
+    sa.Column("model", sa.String(256), nullable=False),
+    sa.Column("dim", sa.Integer, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),  # float32, little-endian
+    *_timestamps(),
+    sa.UniqueConstraint("entity_type", "entity_id", "model"),
+)
+
+links = sa.Table(
+    "links",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("host", sa.String(512)),
+    sa.Column("state", sa.String(16), nullable=False, server_default="unchecked"),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("strikes", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_strike_on", sa.Date),
+    sa.Column("last_checked_at", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    *_timestamps(),
+    sa.UniqueConstraint("url"),
+    sa.Index(None, "host"),
+)
+
+link_citations = sa.Table(
+    "link_citations",
+    metadata,
+    sa.Column("link_id", Id, sa.ForeignKey("links.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("entity_type", sa.String(16), nullable=False),  # post | dataset
+    sa.Column("entity_id", Id, nullable=False),
+    sa.PrimaryKeyConstraint("link_id", "entity_type", "entity_id"),
+    sa.Index(None, "entity_type", "entity_id"),
+)
+
+# Which landing files were read, what they held and whether they were quarantined: lets a run
+# skip files that cannot touch its partitions, and tells the operator why a file was refused.
+landing_files = sa.Table(
+    "landing_files",
+    metadata,
+    sa.Column("path", sa.String(1024), primary_key=True),
+    sa.Column("format", sa.String(32)),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("mtime_ns", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # ok | quarantined
+    sa.Column("error", sa.Text),
+    sa.Column("posts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("first_day", sa.Date),
+    sa.Column("last_day", sa.Date),
+    sa.Column("days", Json),  # {"YYYY-MM-DD": number of posts}
+    sa.Column("before_start", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("checked_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+)

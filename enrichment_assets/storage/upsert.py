@@ -1,0 +1,64 @@
+"""The one write primitive: INSERT … ON CONFLICT (natural key) DO UPDATE, on both backends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+BATCH_ROWS = 500
+
+
+def _insert_for(connection: Connection, table: sa.Table):
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"upsert is not implemented for {dialect}")
+
+
+def upsert(
+    connection: Connection,
+    table: sa.Table,
+    rows: Iterable[Mapping[str, Any]],
+    key: Sequence[str],
+    update: Sequence[str] | None = None,
+    only_if_changed: Sequence[str] = (),
+) -> int:
+    """Insert `rows`, or update the row with the same `key` columns.
+
+    `update` names the columns overwritten on conflict (default: every column given that is
+    not part of the key). With `only_if_changed`, an existing row is rewritten only when one of
+    those columns differs, so an unchanged re-run touches nothing. `updated_at`, where the
+    table has it, is refreshed on every rewrite. Returns the number of rows sent.
+    """
+    iterator = iter(rows)
+    sent = 0
+    while batch := list(islice(iterator, BATCH_ROWS)):
+        columns = update if update is not None else [c for c in batch[0] if c not in key]
+        statement = _insert_for(connection, table)
+        assignments = {name: statement.excluded[name] for name in columns}
+        if "updated_at" in table.c and "updated_at" not in assignments:
+            assignments["updated_at"] = sa.func.now()
+        where = None
+        if only_if_changed:
+            where = sa.or_(
+                *(
+                    table.c[name].is_distinct_from(statement.excluded[name])
+                    for name in only_if_changed
+                )
+            )
+        if assignments:
+            statement = statement.on_conflict_do_update(
+                index_elements=list(key), set_=assignments, where=where
+            )
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=list(key))
+        connection.execute(statement, batch)
+        sent += len(batch)
+    return sent

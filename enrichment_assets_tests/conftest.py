@@ -1,0 +1,98 @@
+"""Shared fixtures: a fresh database on SQLite and on the local PostgreSQL, a clean environment.
+
+PostgreSQL is never skipped: `make test` starts it. Each test gets its own PostgreSQL database,
+cloned from a template migrated once per session, so tests are isolated and fast.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from sqlalchemy.engine import Engine
+
+from enrichment_assets.storage import create_database_engine, upgrade_to_head
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "TEST_POSTGRES_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+)
+POSTGRES_HOST = "postgres@127.0.0.1:5432"
+
+# Every variable the project reads: a developer's shell must not leak into a test.
+PROJECT_ENVIRONMENT = [
+    "DATABASE_URL", "LANDING_DIR", "POSTS_START_DATE", "LLM_PROVIDER", "GROQ_API_KEY",
+    "GROQ_BASE_URL", "GROQ_MODEL", "ENRICHMENT_RATE_LIMIT", "ENRICHMENT_TOKENS_PER_MINUTE",
+    "LLM_MAX_CONCURRENCY", "LLM_DAILY_BUDGET_USD", "EMBEDDING_MODEL", "HF_ENDPOINT", "HF_TOKEN",
+    "KAGGLE_API_ENDPOINT", "KAGGLE_USERNAME", "KAGGLE_KEY", "META_KAGGLE_DIR",
+    "HTTP_ALLOW_PRIVATE_HOSTS", "ALERT_WEBHOOK_URL",
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in PROJECT_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    # Kaggle clients read ~/.kaggle; a test must never see a real one.
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "kaggle-config"))
+
+
+def _admin() -> psycopg.Connection:
+    return psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A database migrated to head, cloned by every PostgreSQL test."""
+    name = f"enrichment_template_{uuid.uuid4().hex[:8]}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    engine = create_database_engine(f"postgresql+psycopg://{POSTGRES_HOST}/{name}")
+    upgrade_to_head(engine)
+    engine.dispose()
+    yield name
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def new_postgres_database(template: str) -> str:
+    name = f"enrichment_test_{uuid.uuid4().hex[:12]}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return name
+
+
+def drop_postgres_database(name: str) -> None:
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> Iterator[str]:
+    """The same test, once on a SQLite file and once on the local PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'app.db'}"
+        return
+    name = new_postgres_database(request.getfixturevalue("postgres_template"))
+    try:
+        yield f"postgresql+psycopg://{POSTGRES_HOST}/{name}"
+    finally:
+        drop_postgres_database(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    """For tests about behaviour, not storage: one backend is enough."""
+    return f"sqlite:///{tmp_path / 'app.db'}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_database_engine(database_url)
+    upgrade_to_head(engine)
+    yield engine
+    engine.dispose()
