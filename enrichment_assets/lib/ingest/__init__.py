@@ -1,0 +1,1 @@
+"""Reading posts from the files users really have: Telegram exports, RSS/Atom feeds, JSONL."""

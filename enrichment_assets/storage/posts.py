@@ -1,0 +1,105 @@
+"""Writing posts: channels resolved once, posts compared with what is stored, then upserted in
+batches, so a run can say what it inserted, updated and left unchanged."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from enrichment_assets.lib.hashing import content_hash
+from enrichment_assets.lib.ingest.records import Channel, Post
+from enrichment_assets.storage.tables import channels, posts
+from enrichment_assets.storage.upsert import upsert
+
+BATCH_POSTS = 1000
+_COMPARED = ("published_at", "content_hash", "urls", "url", "author")
+
+
+class PostWriter:
+    """Buffers posts and writes them in batches on `connection` (inside the caller's
+    transaction: a file lands whole or not at all)."""
+
+    def __init__(self, connection: Connection, source_file: str | None = None):
+        self._connection = connection
+        self._source_file = source_file
+        self._channel_ids: dict[tuple[str, str], int] = {}
+        self._pending: dict[tuple[str, str, str], Post] = {}
+        self.counts: Counter = Counter()  # inserted | updated | unchanged
+
+    def add(self, post: Post) -> None:
+        # The same message twice in one file (an export stitched together): the last one wins.
+        self._pending[(post.channel.source, post.channel.handle, post.external_id)] = post
+        if len(self._pending) >= BATCH_POSTS:
+            self.flush()
+
+    def flush(self) -> None:
+        by_channel: dict[Channel, list[Post]] = {}
+        for post in self._pending.values():
+            by_channel.setdefault(post.channel, []).append(post)
+        self._pending.clear()
+        for channel, batch in by_channel.items():
+            self._write(self.channel_id(channel), batch)
+
+    def channel_id(self, channel: Channel) -> int:
+        key = (channel.source, channel.handle)
+        if key not in self._channel_ids:
+            row = {"source": channel.source, "handle": channel.handle}
+            described = {name: value for name, value in
+                         (("title", channel.title), ("url", channel.url)) if value}  # fmt: skip
+            upsert(self._connection, channels, [row | described], key=["source", "handle"],
+                   update=list(described), only_if_changed=list(described))  # fmt: skip
+            self._channel_ids[key] = self._connection.execute(
+                sa.select(channels.c.id).where(
+                    channels.c.source == channel.source, channels.c.handle == channel.handle
+                )
+            ).scalar_one()
+        return self._channel_ids[key]
+
+    def _write(self, channel_id: int, batch: list[Post]) -> None:
+        rows = [self._row(channel_id, post) for post in batch]
+        stored = {
+            row.external_id: row
+            for row in self._connection.execute(
+                sa.select(posts.c.external_id, *(posts.c[name] for name in _COMPARED)).where(
+                    posts.c.channel_id == channel_id,
+                    posts.c.external_id.in_([row["external_id"] for row in rows]),
+                )
+            )
+        }
+        changed = []
+        for row in rows:
+            existing = stored.get(row["external_id"])
+            if existing is None:
+                self.counts["inserted"] += 1
+            elif any(getattr(existing, name) != row[name] for name in _COMPARED):
+                self.counts["updated"] += 1
+            else:
+                self.counts["unchanged"] += 1
+                continue
+            changed.append(row)
+        upsert(self._connection, posts, changed, key=["channel_id", "external_id"])
+
+    def _row(self, channel_id: int, post: Post) -> dict:
+        return {
+            "channel_id": channel_id,
+            "external_id": post.external_id,
+            "published_at": post.published_at,
+            "text": post.text,
+            "urls": post.urls,
+            "url": post.url,
+            "author": post.author,
+            "content_hash": content_hash(post.text),
+            "source_file": self._source_file,
+        }
+
+
+def count_posts_between(connection: Connection, start: datetime, end: datetime) -> int:
+    """Posts published in [start, end)."""
+    return connection.execute(
+        sa.select(sa.func.count())
+        .select_from(posts)
+        .where(posts.c.published_at >= start, posts.c.published_at < end)
+    ).scalar_one()
