@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
@@ -13,6 +13,12 @@ SQLITE_BUSY_TIMEOUT_MS = 60_000
 def redact_url(url: str) -> str:
     """The URL with its password masked, safe for logs, metadata and errors."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only, that never waits for a writer: on SQLite (WAL) each
+    statement reads the last committed state; on PostgreSQL it is an ordinary read."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 def create_database_engine(url: str) -> Engine:
@@ -45,6 +51,7 @@ def _sqlite_engine(parsed) -> Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

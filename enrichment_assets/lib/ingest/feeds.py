@@ -61,7 +61,10 @@ def _utc(parsed_time) -> datetime | None:
 
 
 def _to_post(entry, channel: Channel, feed, stats: ReadStats) -> Post | None:
-    published_at = _utc(entry.get("published_parsed")) or _utc(entry.get("updated_parsed"))
+    # dict.get: FeedParserDict.get maps updated → published with a DeprecationWarning.
+    published_at = _utc(dict.get(entry, "published_parsed")) or _utc(
+        dict.get(entry, "updated_parsed")
+    )
     if published_at is None:
         stats.skip("feed: entry without a parseable date")
         stats.warn(f"entry {entry.get('title', '')[:60]!r} has no parseable date; not ingested")

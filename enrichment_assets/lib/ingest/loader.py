@@ -117,6 +117,9 @@ def _ingest_file(
     days: Counter = Counter()
     before_start = 0
     in_window: list[Post] = []
+    # Merged into the report only once the file has committed: a quarantined file offers nothing.
+    file_offered: set[tuple[str, str, str]] = set()
+    file_channels: Counter = Counter()
     try:
         with engine.begin() as connection:
             writer = PostWriter(connection, source_file=file.relative)
@@ -128,8 +131,8 @@ def _ingest_file(
                 days[day.isoformat()] += 1
                 if day in window:
                     writer.add(post)
-                    offered.add((post.channel.source, post.channel.handle, post.external_id))
-                    report.per_channel[post.channel.title or post.channel.handle] += 1
+                    file_offered.add((post.channel.source, post.channel.handle, post.external_id))
+                    file_channels[post.channel.title or post.channel.handle] += 1
                     _keep_latest(in_window, post, limit=PREVIEW_POSTS)
             writer.flush()
             _record_file(connection, file, "ok", None, days, before_start)
@@ -137,6 +140,8 @@ def _ingest_file(
         with engine.begin() as connection:
             _record_file(connection, file, "quarantined", str(error), Counter(), 0)
         return FileOutcome(file.relative, file.format, "quarantined", note=str(error))
+    offered |= file_offered
+    report.per_channel.update(file_channels)
     report.counts.update(writer.counts)
     report.skipped.update(stats.skipped)
     report.before_start += before_start

@@ -43,14 +43,15 @@ class EscapeRepairingReader:
     stream is cut.
     """
 
-    def __init__(self, raw: BinaryIO):
+    def __init__(self, raw: BinaryIO, chunk_size: int = _CHUNK):
         self._raw = raw
+        self._chunk_size = chunk_size
         self._held = b""
         self._ready = b""
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._ready) < size:
-            chunk = self._raw.read(_CHUNK)
+            chunk = self._raw.read(self._chunk_size)
             if not chunk:
                 self._ready += _ESCAPE.sub(_repair, self._held)
                 self._held = b""
