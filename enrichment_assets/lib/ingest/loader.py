@@ -8,6 +8,7 @@ each file either fully written or not at all, so running it again leaves every p
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -116,7 +117,7 @@ def _ingest_file(
     stats = ReadStats()
     days: Counter = Counter()
     before_start = 0
-    in_window: list[Post] = []
+    in_window: list = []  # heap of (published_at, id, post)
     # Merged into the report only once the file has committed: a quarantined file offers nothing.
     file_offered: set[tuple[str, str, str]] = set()
     file_channels: Counter = Counter()
@@ -145,7 +146,7 @@ def _ingest_file(
     report.counts.update(writer.counts)
     report.skipped.update(stats.skipped)
     report.before_start += before_start
-    report.preview.extend(in_window)
+    report.preview.extend(post for _, _, post in in_window)
     in_file = sum(count for day, count in days.items() if date.fromisoformat(day) in window)
     notes = list(stats.warnings[:3])
     if before_start:
@@ -153,11 +154,13 @@ def _ingest_file(
     return FileOutcome(file.relative, file.format, "ingested", in_file, "; ".join(notes))
 
 
-def _keep_latest(posts: list[Post], post: Post, limit: int) -> None:
-    posts.append(post)
-    if len(posts) > limit:
-        posts.sort(key=lambda p: p.published_at, reverse=True)
-        del posts[limit:]
+def _keep_latest(latest: list, post: Post, limit: int) -> None:
+    """Keep the `limit` most recent posts seen, as a min-heap on publish time."""
+    entry = (post.published_at, id(post), post)
+    if len(latest) < limit:
+        heapq.heappush(latest, entry)
+    elif entry > latest[0]:
+        heapq.heapreplace(latest, entry)
 
 
 def _record_file(

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 import ijson
 
 from enrichment_assets.lib.ingest.records import Channel, MalformedFile, Post, ReadStats
-from enrichment_assets.lib.ingest.urls import find_urls, unique_urls
+from enrichment_assets.lib.ingest.urls import raw_urls, unique_urls
 
 _CHUNK = 1 << 16
 # An escaped backslash is kept as it is; `\xHH` becomes the JSON escape `\u00HH`.
@@ -141,7 +141,7 @@ def _to_post(message: Any, channel: Channel, stats: ReadStats) -> Post | None:
         external_id=str(message["id"]),
         published_at=published_at,
         text=text,
-        urls=unique_urls([*entity_urls, *find_urls(text)]),
+        urls=unique_urls([*entity_urls, *raw_urls(text)]),
         author=message.get("author") or message.get("from"),
     )
 
