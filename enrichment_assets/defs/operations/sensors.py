@@ -20,6 +20,8 @@ def run_failure_alert(context: dg.RunFailureSensorContext) -> None:
     step_error = next(
         (e.step_failure_data.error for e in step_failures if e.step_failure_data), None
     )
+    while step_error is not None and step_error.cause is not None:  # Dagster wraps user errors
+        step_error = step_error.cause
     failure = RunFailure(
         run_id=run.run_id,
         job_name=run.job_name,
