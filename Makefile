@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo dev test lint bench services clean
+.PHONY: install demo dev test lint bench services browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,6 +24,10 @@ install: $(STAMP)
 services:
 	@bash scripts/ensure-services.sh
 
+# The UI tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
 demo: install
 	$(PY) -m enrichment_assets.demo
 
@@ -35,7 +39,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install services lint
+test: install services browser lint
 	$(VENV)/bin/pytest
 
 bench: install
