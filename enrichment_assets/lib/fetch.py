@@ -32,7 +32,8 @@ BLOCKED = "blocked"
 ROBOTS_DISALLOWED = "robots_disallowed"
 NOT_HTML = "not_html"
 TOO_LARGE = "too_large"
-DNS_ERROR = "dns_error"
+DNS_ERROR = "dns_error"  # the name does not exist
+DNS_UNAVAILABLE = "dns_unavailable"  # the resolver failed or did not answer: try again later
 TIMEOUT = "timeout"
 CONNECT_ERROR = "connect_error"
 INVALID_URL = "invalid_url"
@@ -318,7 +319,8 @@ class Fetcher:
                 return FetchResult(url, refused.outcome, reason, method, redirects=tuple(redirects))
             except DnsFailure as failure:
                 reason = f"redirect to {current}: {failure}" if redirects else str(failure)
-                return FetchResult(url, DNS_ERROR, reason, method, redirects=tuple(redirects))
+                outcome = DNS_ERROR if failure.permanent else DNS_UNAVAILABLE
+                return FetchResult(url, outcome, reason, method, redirects=tuple(redirects))
             self._pins[target.host] = target.addresses
             if self.policy.respect_robots:
                 robots = await self._robots_for(target)
@@ -421,11 +423,14 @@ class Fetcher:
                     gate.defer(min(base.retry_after, self.policy.max_retry_after))
                     base.reason += f" (Retry-After {base.retry_after:g} s)"
             return base
-        if accept is not None and media_type(content_type) not in accept:
-            if content_type or not read_body:
-                base.outcome = NOT_HTML
-                base.reason = f"content type {media_type(content_type) or '(none)'} is not HTML"
-                return base
+        if (
+            accept is not None
+            and media_type(content_type) not in accept
+            and (content_type or not read_body)
+        ):
+            base.outcome = NOT_HTML
+            base.reason = f"content type {media_type(content_type) or '(none)'} is not HTML"
+            return base
         if not read_body:  # a link check: the status is the answer, the size is no concern
             return base
         declared = response.headers.get("content-length")
@@ -467,7 +472,9 @@ class Fetcher:
             status, text = cached.status_code, (cached.body or b"").decode("utf-8", "replace")
         else:
             self.stats.robots_fetches += 1
-            robots_target = replace(target, url=target.url.copy_with(path="/robots.txt", query=None))
+            robots_target = replace(
+                target, url=target.url.copy_with(path="/robots.txt", query=None)
+            )
             result = await self._send(
                 robots_target, "GET", accept=None, read_body=True, max_bytes=ROBOTS_MAX_BYTES
             )

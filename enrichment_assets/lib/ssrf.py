@@ -41,7 +41,19 @@ class UrlRefused(Exception):
 
 
 class DnsFailure(Exception):
-    """The host did not resolve (no such name, or no answer in time)."""
+    """The host did not resolve. `permanent`: the name does not exist (NXDOMAIN / no data), as
+    opposed to a resolver that did not answer in time or failed temporarily."""
+
+    def __init__(self, reason: str, permanent: bool) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+_PERMANENT_DNS_ERRORS = {
+    code
+    for code in (getattr(socket, "EAI_NONAME", None), getattr(socket, "EAI_NODATA", None))
+    if code is not None
+}
 
 
 @dataclass(frozen=True)
@@ -134,11 +146,18 @@ class SsrfGuard:
                     self._resolver(host, port), timeout=self._dns_timeout
                 )
             except TimeoutError as error:
-                raise DnsFailure(f"DNS lookup for {host} timed out") from error
+                raise DnsFailure(f"DNS lookup for {host} timed out", permanent=False) from error
+            except socket.gaierror as error:
+                raise DnsFailure(
+                    f"DNS lookup for {host} failed: {error.strerror or error}",
+                    permanent=error.errno in _PERMANENT_DNS_ERRORS,
+                ) from error
             except (OSError, UnicodeError) as error:
-                raise DnsFailure(f"DNS lookup for {host} failed: {error}") from error
+                raise DnsFailure(
+                    f"DNS lookup for {host} failed: {error}", permanent=False
+                ) from error
             if not addresses:
-                raise DnsFailure(f"DNS lookup for {host} returned no address")
+                raise DnsFailure(f"DNS lookup for {host} returned no address", permanent=True)
         if not allowed:
             for raw in addresses:
                 try:
