@@ -1,0 +1,49 @@
+"""Fixtures for the web layer: fake web servers on 127.0.0.x and an `http` resource that may
+reach 127.0.0.1 (and only that: every other private address stays blocked)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from enrichment_assets.lib.fetch import FetchPolicy
+from enrichment_assets.resources.http import HttpResource
+from enrichment_assets_tests.fakes.web import FakeWebServer
+
+
+@pytest.fixture
+def web() -> Iterator[FakeWebServer]:
+    with FakeWebServer("127.0.0.1") as server:
+        yield server
+
+
+@pytest.fixture
+def other_loopback() -> Iterator[FakeWebServer]:
+    """A server on 127.0.0.2, which is NOT in the allow list: nothing may ever reach it."""
+    with FakeWebServer("127.0.0.2") as server:
+        yield server
+
+
+def make_policy(**overrides) -> FetchPolicy:
+    """Fast timeouts, no pacing, 127.0.0.1 allowed."""
+    values = {
+        "allowed_hosts": ("127.0.0.1",),
+        "per_host_interval": 0.0,
+        "connect_timeout": 1.0,
+        "read_timeout": 1.0,
+        "total_timeout": 3.0,
+        "backoff": 0.05,
+    }
+    values.update(overrides)
+    return FetchPolicy(**values)
+
+
+@pytest.fixture
+def http_resource() -> HttpResource:
+    return HttpResource(
+        allow_private_hosts="127.0.0.1",
+        per_host_interval=0.0,
+        connect_timeout=1.0,
+        read_timeout=1.0,
+    )
