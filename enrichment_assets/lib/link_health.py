@@ -172,11 +172,12 @@ def register_citations(
                 update=["host"],
                 only_if_changed=["host"],  # an existing link is left as it is
             )
-            ids = dict(
-                connection.execute(sa.select(links.c.url, links.c.id).where(links.c.url.in_(urls)))
-                .tuples()
-                .all()
-            )
+            ids = {
+                url: link_id
+                for url, link_id in connection.execute(
+                    sa.select(links.c.url, links.c.id).where(links.c.url.in_(urls))
+                )
+            }
             citations = {
                 (ids[url], entity_type, entity_id) for entity_type, url, entity_id in chunk
             }

@@ -84,8 +84,11 @@ def test_a_redirect_loop_stops(web):
 
 
 def test_robots_txt_disallow_is_respected(web):
-    web.route("/robots.txt", body=b"User-agent: *\nDisallow: /private/\n", headers={
-        "Content-Type": "text/plain"})  # fmt: skip
+    web.route(
+        "/robots.txt",
+        body=b"User-agent: *\nDisallow: /private/\n",
+        headers={"Content-Type": "text/plain"},
+    )
     private = web.route("/private/page", body=ARTICLE)
     public = web.route("/public", body=ARTICLE)
 
@@ -132,9 +135,9 @@ def test_429_with_a_short_retry_after_is_waited_and_retried(web):
     url = web.route(
         "/busy",
         Route(
-            dynamic=lambda hit: Route(429, b"slow down", {"Retry-After": "1"})
-            if hit == 1
-            else Route(200, ARTICLE)
+            dynamic=lambda hit: (
+                Route(429, b"slow down", {"Retry-After": "1"}) if hit == 1 else Route(200, ARTICLE)
+            )
         ),
     )
     started = time.monotonic()
@@ -177,8 +180,9 @@ def test_a_big_file_is_still_a_live_link(web):
 
 
 def test_non_html_is_refused_before_the_body(web):
-    url = web.route("/paper.pdf", body=b"%PDF-1.7" * 1000, headers={
-        "Content-Type": "application/pdf"})  # fmt: skip
+    url = web.route(
+        "/paper.pdf", body=b"%PDF-1.7" * 1000, headers={"Content-Type": "application/pdf"}
+    )
     result = page(url)
     assert result.outcome == fetch.NOT_HTML and "application/pdf" in result.reason
 

@@ -18,12 +18,29 @@ from enrichment_assets_tests.web.conftest import make_policy
 @pytest.mark.parametrize(
     "address",
     [
-        "127.0.0.1", "127.0.0.2", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
-        "100.64.0.1", "0.0.0.0", "224.0.0.1", "240.0.0.1", "255.255.255.255", "::1", "::",
-        "fe80::1", "fc00::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:8.8.8.8",
-        "64:ff9b::7f00:1", "2002:7f00:1::", "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+        "127.0.0.1",
+        "127.0.0.2",
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "240.0.0.1",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:8.8.8.8",
+        "64:ff9b::7f00:1",
+        "2002:7f00:1::",
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
     ],
-)  # fmt: skip
+)
 def test_every_non_public_address_is_forbidden(address):
     assert forbidden_reason(ipaddress.ip_address(address)) is not None
 
@@ -68,9 +85,16 @@ def test_octal_ip_forms_are_refused_by_the_parser_itself():
 
 @pytest.mark.parametrize(
     "url",
-    ["http://0x7f000001/", "http://2130706433/", "http://127.1/", "http://[::1]/",
-     "http://[::ffff:127.0.0.1]/", "http://localhost/", "http://127.0.0.2/"],
-)  # fmt: skip
+    [
+        "http://0x7f000001/",
+        "http://2130706433/",
+        "http://127.1/",
+        "http://[::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://localhost/",
+        "http://127.0.0.2/",
+    ],
+)
 def test_allowing_127_0_0_1_allows_that_spelling_only(url):
     guard = SsrfGuard(allowed_hosts=["127.0.0.1"])
     assert check(guard, "http://127.0.0.1:9/").addresses == ("127.0.0.1",)
@@ -80,15 +104,13 @@ def test_allowing_127_0_0_1_allows_that_spelling_only(url):
 
 def test_a_dns_answer_that_is_private_is_blocked():
     async def resolver(host, port):
-        return {"intranet.example": ["10.1.2.3"], "mixed.example": ["8.8.8.8", "192.168.0.7"]}[
-            host
-        ]
+        return {"intranet.example": ["10.1.2.3"], "mixed.example": ["8.8.8.8", "192.168.0.7"]}[host]
 
     guard = SsrfGuard(resolver=resolver)
-    with pytest.raises(UrlRefused, match="10.1.2.3"):
+    with pytest.raises(UrlRefused, match=r"10\.1\.2\.3"):
         check(guard, "https://intranet.example/")
     # One private address among public ones is enough: the client could connect to any.
-    with pytest.raises(UrlRefused, match="192.168.0.7"):
+    with pytest.raises(UrlRefused, match=r"192\.168\.0\.7"):
         check(guard, "https://mixed.example/")
 
 
@@ -100,7 +122,9 @@ def test_a_public_dns_answer_is_pinned():
     assert target.addresses == ("93.184.216.34",) and target.port == 443
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "http://", "gopher://x/"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/x", "file:///etc/passwd", "http://", "gopher://x/"]
+)
 def test_non_http_urls_are_invalid(url):
     with pytest.raises(UrlRefused) as refused:
         check(SsrfGuard(), url)

@@ -7,12 +7,9 @@ from datetime import timedelta
 
 import dagster as dg
 
-from enrichment_assets.defs.partitions import posts_daily
-
 link_health_job = dg.define_asset_job(
     "link_health_job",
     selection=dg.AssetSelection.assets("link_health"),
-    partitions_def=posts_daily,
     description="The link janitor for one day: register that day's post links, check what is due.",
 )
 
