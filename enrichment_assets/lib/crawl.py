@@ -154,11 +154,20 @@ async def crawl_posts(
             todo.append((post_id, links))
     log(f"{len(todo)} posts to crawl, {summary.unchanged} unchanged since their last crawl")
 
-    async def crawl_one(post_id: int, links: list[str]) -> dict:
-        results = await asyncio.gather(*(fetcher.fetch_page(url) for url in links))
+    # One fetch and one extraction per URL per run, however many posts cite it.
+    records: dict[str, asyncio.Future[dict]] = {}
+
+    async def record_for(url: str) -> dict:
+        result = await fetcher.fetch_page(url)
         # Extraction is CPU work: a thread keeps the event loop serving other hosts meanwhile.
-        pages = await asyncio.to_thread(lambda: [page_record(result) for result in results])
-        return crawl_row(post_id, links, pages)
+        return await asyncio.to_thread(page_record, result)
+
+    async def crawl_one(post_id: int, links: list[str]) -> dict:
+        for url in links:
+            if url not in records:
+                records[url] = asyncio.ensure_future(record_for(url))
+        pages = await asyncio.gather(*(asyncio.shield(records[url]) for url in links))
+        return crawl_row(post_id, links, [dict(page) for page in pages])
 
     tasks = [asyncio.ensure_future(crawl_one(post_id, links)) for post_id, links in todo]
     try:
@@ -182,6 +191,6 @@ async def crawl_posts(
                     }
                 )
     finally:
-        for task in tasks:
+        for task in [*tasks, *records.values()]:
             task.cancel()
     return summary

@@ -17,8 +17,11 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import time
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 
@@ -103,9 +106,18 @@ def _normalise_host(host: str) -> str:
     return host.strip().strip("[]").rstrip(".").lower()
 
 
+_dns_executor: ThreadPoolExecutor | None = None
+
+
 async def system_resolver(host: str, port: int) -> list[str]:
-    """Every address the system resolver gives for `host` (run in a thread by asyncio)."""
-    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    """Every address the system resolver gives for `host`. Lookups run in their own threads,
+    so a resolver that hangs on one name cannot starve the event loop's default executor."""
+    global _dns_executor
+    if _dns_executor is None:
+        _dns_executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="dns")
+    infos = await asyncio.get_running_loop().run_in_executor(
+        _dns_executor, partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    )
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
@@ -115,10 +127,15 @@ class SsrfGuard:
         allowed_hosts: Iterable[str] = (),
         resolver: Resolver = system_resolver,
         dns_timeout: float = 5.0,
+        dns_ttl: float = 60.0,
     ) -> None:
         self.allowed_hosts = parse_allowed_hosts(list(allowed_hosts))
         self._resolver = resolver
         self._dns_timeout = dns_timeout
+        self._dns_ttl = dns_ttl
+        # (host, port) → (expiry, lookup): one lookup per host for many URLs, answers and
+        # failures alike, shared by concurrent requests.
+        self._lookups: dict[tuple[str, int], tuple[float, asyncio.Future[list[str]]]] = {}
 
     def parse(self, url: str | httpx.URL) -> httpx.URL:
         try:
@@ -142,9 +159,7 @@ class SsrfGuard:
             addresses = [str(literal)]
         else:
             try:
-                addresses = await asyncio.wait_for(
-                    self._resolver(host, port), timeout=self._dns_timeout
-                )
+                addresses = await self._lookup(host, port)
             except TimeoutError as error:
                 raise DnsFailure(f"DNS lookup for {host} timed out", permanent=False) from error
             except socket.gaierror as error:
@@ -171,6 +186,17 @@ class SsrfGuard:
         return CheckedTarget(
             url=parsed, host=host, port=port, addresses=tuple(addresses), allowed_private=allowed
         )
+
+    async def _lookup(self, host: str, port: int) -> list[str]:
+        key = (host, port)
+        now = time.monotonic()
+        cached = self._lookups.get(key)
+        if cached is None or cached[0] < now:
+            future = asyncio.ensure_future(
+                asyncio.wait_for(self._resolver(host, port), timeout=self._dns_timeout)
+            )
+            cached = self._lookups[key] = (now + self._dns_ttl, future)
+        return list(await asyncio.shield(cached[1]))
 
 
 def _ip_literal(host: str) -> Address | None:

@@ -34,6 +34,7 @@ def make_policy(**overrides) -> FetchPolicy:
         "read_timeout": 1.0,
         "total_timeout": 3.0,
         "backoff": 0.05,
+        "max_retry_after": 1.5,
     }
     values.update(overrides)
     return FetchPolicy(**values)
