@@ -9,6 +9,7 @@ certificate checks are unchanged, and the pool keys connections by name as usual
 
 from __future__ import annotations
 
+import ssl
 import typing
 
 import httpcore
@@ -60,10 +61,16 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
     the same settings plus the pinned backend; proxies from the environment are never used.
     """
 
-    def __init__(self, pins: dict[str, tuple[str, ...]], limits: httpx.Limits) -> None:
-        super().__init__(trust_env=False, limits=limits)
+    def __init__(
+        self,
+        pins: dict[str, tuple[str, ...]],
+        limits: httpx.Limits,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
+        super().__init__(verify=ssl_context, trust_env=False, limits=limits)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context,
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -14,6 +14,8 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
 
 REASONS = {
     200: "OK", 301: "Moved Permanently", 302: "Found", 303: "See Other", 307: "Temporary Redirect",
@@ -54,10 +56,13 @@ def html_page(title: str, paragraphs: list[str], charset: str = "utf-8") -> byte
 
 
 class FakeWebServer:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, default: Route | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.routes: dict[str, Route] = {}
+        self.default = default or Route(404, b"not found", {"Content-Type": "text/plain"})
         self.requests: list[SeenRequest] = []
         self._hits: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -147,9 +152,7 @@ class FakeWebServer:
                 writer.close()
 
     async def _respond(self, writer: asyncio.StreamWriter, method: str, path: str) -> bool:
-        route = self.routes.get(path)
-        if route is None:
-            route = Route(404, b"not found", {"Content-Type": "text/plain"})
+        route = self.routes.get(path, self.default)
         if route.dynamic is not None:
             route = route.dynamic(self._hits[path])
         if route.delay:
@@ -178,3 +181,21 @@ class FakeWebServer:
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         return True
+
+
+def serve_in_this_process(hosts: list[str], latency: float, ports: Queue, stop: Event) -> None:
+    """For the benchmark, in a child process: one server per host, every path answering 200
+    after `latency` seconds (robots.txt too). Reports {host: port}, serves until `stop`."""
+    page = Route(200, b"<html><title>ok</title><p>ok</p></html>", delay=latency)
+    servers = [FakeWebServer(host, default=page) for host in hosts]
+
+    async def serve() -> None:
+        # One event loop for every host: threads would fight over the interpreter lock.
+        for server in servers:
+            listening = await asyncio.start_server(server._handle, server.host, 0, backlog=1024)
+            server.port = listening.sockets[0].getsockname()[1]
+        ports.put({server.host: server.port for server in servers})
+        while not stop.is_set():
+            await asyncio.sleep(0.2)
+
+    asyncio.run(serve())
