@@ -245,7 +245,10 @@ async def check_due_links(
                     .values(**values, updated_at=sa.func.now())
                 )
                 summary.checked += 1
-                summary.by_verdict[verdict(result)] += 1
+                judged = verdict(result)
+                if weak and judged == "strike":
+                    judged = "no strike: network down"
+                summary.by_verdict[judged] += 1
                 summary.by_state[values["state"]] += 1
                 if values["state"] != link.state:
                     summary.transitions[f"{link.state} → {values['state']}"] += 1

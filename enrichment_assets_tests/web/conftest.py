@@ -12,6 +12,21 @@ from enrichment_assets.resources.http import HttpResource
 from enrichment_assets_tests.fakes.web import FakeWebServer
 
 
+WEB_ENVIRONMENT = [
+    "HTTP_USER_AGENT", "HTTP_CONNECT_TIMEOUT", "HTTP_READ_TIMEOUT", "HTTP_MAX_BYTES",
+    "HTTP_MAX_CONCURRENCY", "HTTP_PER_HOST_CONCURRENCY", "HTTP_PER_HOST_INTERVAL",
+    "HTTP_CACHE_TTL_SECONDS", "CRAWL_MAX_LINKS_PER_POST", "LINK_STRIKES_TO_BREAK",
+    "LINK_CHECK_LIMIT", "LINK_BROKEN_JUMP_MIN", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def clean_web_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The web settings of a developer's shell must not leak into these tests."""
+    for name in WEB_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def web() -> Iterator[FakeWebServer]:
     with FakeWebServer("127.0.0.1") as server:
