@@ -11,7 +11,6 @@ from enrichment_assets.lib.fetch import FetchPolicy
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets_tests.fakes.web import FakeWebServer
 
-
 WEB_ENVIRONMENT = [
     "HTTP_USER_AGENT", "HTTP_CONNECT_TIMEOUT", "HTTP_READ_TIMEOUT", "HTTP_MAX_BYTES",
     "HTTP_MAX_CONCURRENCY", "HTTP_PER_HOST_CONCURRENCY", "HTTP_PER_HOST_INTERVAL",
