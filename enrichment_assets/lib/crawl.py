@@ -174,7 +174,14 @@ async def crawl_posts(
         for finished in asyncio.as_completed(tasks):
             row = await finished
             with engine.begin() as connection:  # one post at a time: a killed run resumes
-                upsert(connection, post_enrichment, [row], key=["post_id", "kind"])
+                upsert(
+                    connection,
+                    post_enrichment,
+                    [row],
+                    key=["post_id", "kind"],
+                    # A retried failure that fails the same way leaves its row untouched.
+                    only_if_changed=["status", "payload", "error", "content_hash", "model"],
+                )
             summary.written += 1
             summary.by_status[row["status"]] += 1
             for page in row["payload"]["pages"]:

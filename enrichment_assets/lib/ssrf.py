@@ -125,12 +125,12 @@ class SsrfGuard:
     def __init__(
         self,
         allowed_hosts: Iterable[str] = (),
-        resolver: Resolver = system_resolver,
+        resolver: Resolver | None = None,
         dns_timeout: float = 5.0,
         dns_ttl: float = 60.0,
     ) -> None:
         self.allowed_hosts = parse_allowed_hosts(list(allowed_hosts))
-        self._resolver = resolver
+        self._resolver = resolver or system_resolver
         self._dns_timeout = dns_timeout
         self._dns_ttl = dns_ttl
         # (host, port) → (expiry, lookup): one lookup per host for many URLs, answers and
