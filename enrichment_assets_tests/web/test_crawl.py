@@ -97,7 +97,7 @@ def test_posts_are_crawled_with_a_status_and_reason_per_page(
     assert other_loopback.requests == []
 
     metadata = result.asset_materializations_for_node("post_crawls")[0].metadata
-    assert metadata["dagster/row_count"].value == 7
+    assert metadata["dagster/row_count"].value == metadata["crawled"].value == 7
     assert metadata["by_status"].value == {"completed": 1, "skipped": 4, "error": 2}
 
     # A second run: finished posts are left alone, failed ones are tried again.
@@ -105,14 +105,14 @@ def test_posts_are_crawled_with_a_status_and_reason_per_page(
     again = materialize(database_url, http)
     again_metadata = again.asset_materializations_for_node("post_crawls")[0].metadata
     assert again_metadata["unchanged"].value == 5
-    assert again_metadata["dagster/row_count"].value == 2
+    assert again_metadata["crawled"].value == 2
     assert web.hits("/article") == hits_before
     assert len(crawl_rows(engine)) == 7
 
     # Forced: everything again, but pages come from the response cache.
     forced = materialize(database_url, http, {"ops": {"post_crawls": {"config": {"force": True}}}})
     forced_metadata = forced.asset_materializations_for_node("post_crawls")[0].metadata
-    assert forced_metadata["dagster/row_count"].value == 7
+    assert forced_metadata["crawled"].value == 7
     assert forced_metadata["cache_hits"].value >= 2
     assert web.hits("/article") == hits_before
 

@@ -81,7 +81,9 @@ def post_crawls(
     summary, stats = asyncio.run(run())
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": summary.written,
+            # One crawl row per post with links in the partition, whether written now or before.
+            "dagster/row_count": summary.posts_with_links,
+            "crawled": summary.written,
             "posts_in_window": summary.posts_in_window,
             "posts_with_links": summary.posts_with_links,
             "unchanged": summary.unchanged,
