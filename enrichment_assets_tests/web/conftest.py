@@ -3,10 +3,12 @@ reach 127.0.0.1 (and only that: every other private address stays blocked)."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
 
+from enrichment_assets.lib import ssrf
 from enrichment_assets.lib.fetch import FetchPolicy
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets_tests.fakes.web import FakeWebServer
@@ -24,6 +26,24 @@ def clean_web_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The web settings of a developer's shell must not leak into these tests."""
     for name in WEB_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+
+
+async def local_only_resolver(host: str, port: int) -> list[str]:
+    """The resolver as an offline machine has it, without a DNS query leaving this one:
+    numeric forms (`2130706433`, `0x7f000001`, `127.1`) are parsed by getaddrinfo itself,
+    `localhost` comes from /etc/hosts, and every other name does not exist."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        if host != "localhost":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(info[4][0] for info in infos))
+
+
+@pytest.fixture(autouse=True)
+def no_dns_beyond_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ssrf, "system_resolver", local_only_resolver)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 
 import httpcore
 import pytest
@@ -131,10 +132,46 @@ def test_non_http_urls_are_invalid(url):
     assert refused.value.outcome == "invalid_url"
 
 
-def test_unknown_names_fail_fast_as_permanent_dns_errors():
+@pytest.mark.parametrize(
+    ("error", "permanent"),
+    [
+        (socket.gaierror(socket.EAI_NONAME, "Name or service not known"), True),
+        (socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution"), False),
+    ],
+)
+def test_no_such_name_is_permanent_a_failing_resolver_is_not(error, permanent):
+    async def resolver(host, port):
+        raise error
+
     with pytest.raises(DnsFailure) as failure:
-        check(SsrfGuard(), "https://no-such-host.invalid/")
-    assert failure.value.permanent
+        check(SsrfGuard(resolver=resolver), "https://no-such-host.invalid/")
+    assert failure.value.permanent is permanent
+
+
+def test_a_resolver_that_does_not_answer_times_out():
+    async def resolver(host, port):
+        await asyncio.sleep(5)
+
+    with pytest.raises(DnsFailure, match="timed out") as failure:
+        check(SsrfGuard(resolver=resolver, dns_timeout=0.1), "https://slow-dns.example/")
+    assert not failure.value.permanent
+
+
+def test_one_lookup_per_host_for_many_urls():
+    asked: list[str] = []
+
+    async def resolver(host, port):
+        asked.append(host)
+        await asyncio.sleep(0.05)
+        return ["93.184.216.34"]
+
+    guard = SsrfGuard(resolver=resolver)
+
+    async def many():
+        return await asyncio.gather(*(guard.check(f"https://a.example/{i}") for i in range(10)))
+
+    assert len(asyncio.run(many())) == 10
+    assert asked == ["a.example"]
 
 
 def test_connection_goes_to_the_checked_address_not_a_second_lookup(web):
