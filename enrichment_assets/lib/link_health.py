@@ -61,6 +61,7 @@ class LinkState:
 class HealthSummary:
     registered_links: int = 0
     registered_citations: int = 0
+    withdrawn_citations: int = 0
     checked: int = 0
     by_verdict: Counter = field(default_factory=Counter)
     by_state: Counter = field(default_factory=Counter)
@@ -147,12 +148,14 @@ def register_citations(
     """Links cited by posts published in [start, end) and by every dataset, into `links` and
     `link_citations` (inserted once; existing rows untouched)."""
     cited: list[tuple[str, str, int]] = []
+    post_ids: list[int] = []
     with engine.connect() as connection:
         for row in connection.execute(
             sa.select(posts.c.id, posts.c.urls).where(
                 posts.c.published_at >= start, posts.c.published_at < end
             )
         ):
+            post_ids.append(row.id)
             cited += [("post", url, row.id) for url in post_links(row.urls, 1000)]
         for row in connection.execute(
             sa.select(datasets.c.id, datasets.c.url).where(datasets.c.url.is_not(None))
@@ -193,6 +196,44 @@ def register_citations(
             )
         summary.registered_links += len(urls)
         summary.registered_citations += len(citations)
+    summary.withdrawn_citations += _withdraw_stale_citations(engine, post_ids, kept)
+
+
+def _withdraw_stale_citations(
+    engine: Engine, post_ids: list[int], kept: list[tuple[str, str, int]]
+) -> int:
+    """Citations of the window's posts and of datasets that no longer list the URL (an edited
+    post, a dataset that moved): removed, so a link nobody cites stops being checked."""
+    current = {(entity_type, entity_id, url) for entity_type, url, entity_id in kept}
+    query = sa.select(
+        link_citations.c.link_id,
+        link_citations.c.entity_type,
+        link_citations.c.entity_id,
+        links.c.url,
+    ).join(links, links.c.id == link_citations.c.link_id)
+    stale: list[tuple[int, str, int]] = []
+    with engine.connect() as connection:
+        selections = [query.where(link_citations.c.entity_type == "dataset")]
+        selections += [
+            query.where(
+                link_citations.c.entity_type == "post",
+                link_citations.c.entity_id.in_(post_ids[offset : offset + 500]),
+            )
+            for offset in range(0, len(post_ids), 500)
+        ]
+        for selection in selections:
+            stale += [
+                (row.link_id, row.entity_type, row.entity_id)
+                for row in connection.execute(selection)
+                if (row.entity_type, row.entity_id, row.url) not in current
+            ]
+    key = sa.tuple_(
+        link_citations.c.link_id, link_citations.c.entity_type, link_citations.c.entity_id
+    )
+    for offset in range(0, len(stale), 500):
+        with engine.begin() as connection:
+            connection.execute(link_citations.delete().where(key.in_(stale[offset : offset + 500])))
+    return len(stale)
 
 
 def due_links(connection: Connection, now: datetime, limit: int) -> list[LinkState]:

@@ -22,7 +22,7 @@ from enrichment_assets.lib.link_health import (
 )
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
-from enrichment_assets.storage.tables import link_citations, links
+from enrichment_assets.storage.tables import datasets, link_citations, links, posts
 from enrichment_assets_tests.factories import insert_dataset, insert_post
 from enrichment_assets_tests.web.conftest import make_policy
 
@@ -221,3 +221,20 @@ def test_link_health_asset_reports_changes_and_flags_a_jump(database_url, engine
     assert evaluation.check_name == LINK_HEALTH_JUMP_CHECK
     assert not evaluation.passed
     assert evaluation.severity == dg.AssetCheckSeverity.WARN
+
+
+def test_a_link_no_longer_cited_is_withdrawn_and_not_checked(engine, web):
+    kept, dropped = web.route("/kept"), web.route("/dropped")
+    post_id = insert_post(engine, "x", external_id="1", urls=[kept, dropped])
+    dataset_id = insert_dataset(engine, "kaggle", "a/b", url=dropped)
+    check(engine, MONDAY)
+    with engine.begin() as connection:  # the post is edited, the dataset moves
+        connection.execute(posts.update().where(posts.c.id == post_id).values(urls=[kept]))
+        connection.execute(datasets.update().where(datasets.c.id == dataset_id).values(url=None))
+        connection.execute(links.update().values(next_check_at=None))
+    summary = check(engine, MONDAY + timedelta(days=8))
+    assert summary.withdrawn_citations == 2
+    assert summary.checked == 1
+    with engine.connect() as connection:
+        cited = set(connection.execute(sa.select(link_citations.c.link_id)).scalars())
+    assert cited == {link_rows(engine)[kept].id}

@@ -165,6 +165,7 @@ def link_health(
             "dagster/row_count": summary.checked,
             "links_registered": summary.registered_links,
             "citations_registered": summary.registered_citations,
+            "citations_withdrawn": summary.withdrawn_citations,
             "checked": summary.checked,
             "by_verdict": dg.MetadataValue.json(dict(summary.by_verdict)),
             "by_state": dg.MetadataValue.json(dict(summary.by_state)),
