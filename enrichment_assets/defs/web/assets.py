@@ -166,6 +166,7 @@ def link_health(
             "links_registered": summary.registered_links,
             "citations_registered": summary.registered_citations,
             "citations_withdrawn": summary.withdrawn_citations,
+            "urls_too_long_to_track": summary.skipped_long_urls,
             "checked": summary.checked,
             "by_verdict": dg.MetadataValue.json(dict(summary.by_verdict)),
             "by_state": dg.MetadataValue.json(dict(summary.by_state)),
