@@ -260,3 +260,20 @@ def test_the_response_cache_holds_across_fetchers_and_expires(web, tmp_path):
 def test_connection_refused_is_reported(web):
     result = page("http://127.0.0.1:9/", retries=0)  # discard port: nothing listens
     assert result.outcome == fetch.CONNECT_ERROR
+
+
+def test_robots_crawl_delay_paces_the_host(web):
+    web.route(
+        "/robots.txt",
+        body=b"User-agent: *\nCrawl-delay: 0.3\n",
+        headers={"Content-Type": "text/plain"},
+    )
+    urls = [web.route(f"/d{i}", body=ARTICLE) for i in range(4)]
+
+    async def all_pages(fetcher):
+        return await asyncio.gather(*(fetcher.fetch_page(url) for url in urls))
+
+    started = time.monotonic()
+    results = run(all_pages)
+    assert all(r.outcome == fetch.OK for r in results)
+    assert time.monotonic() - started >= 0.85  # 4 starts, 0.3 s apart
