@@ -150,9 +150,13 @@ links = sa.Table(
     sa.Column("last_strike_on", sa.Date),
     sa.Column("last_checked_at", UTCDateTime),
     sa.Column("last_error", sa.Text),
+    # When the janitor looks again (added by 0006_web): the next UTC day after a strike or an
+    # inconclusive answer (later after a long Retry-After), a week when ok or broken.
+    sa.Column("next_check_at", UTCDateTime),
     *_timestamps(),
     sa.UniqueConstraint("url"),
     sa.Index(None, "host"),
+    sa.Index(None, "next_check_at"),
 )
 
 link_citations = sa.Table(
@@ -182,4 +186,22 @@ landing_files = sa.Table(
     sa.Column("days", Json),  # {"YYYY-MM-DD": number of posts}
     sa.Column("before_start", sa.Integer, nullable=False, server_default="0"),
     sa.Column("checked_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+)
+
+# Fetched pages and robots.txt files, shared by every process and run: a page crawled once is
+# not fetched again before `expires_at`. Keyed by a hash of the URL (URLs outgrow B-tree keys).
+http_cache = sa.Table(
+    "http_cache",
+    metadata,
+    sa.Column("url_hash", sa.String(64), primary_key=True),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(32), nullable=False),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("final_url", sa.Text),
+    sa.Column("content_type", sa.String(256)),
+    sa.Column("body", sa.LargeBinary),
+    sa.Column("reason", sa.Text),
+    sa.Column("fetched_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Index(None, "expires_at"),
 )

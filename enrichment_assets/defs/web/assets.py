@@ -1,0 +1,217 @@
+"""The web layer: pages linked from posts, the health of every cited link, and the cleanup of
+what is stored (expired cache rows, orphans)."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import dagster as dg
+from pydantic import Field
+
+from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
+from enrichment_assets.lib import settings
+from enrichment_assets.lib.cleanup import clean_up
+from enrichment_assets.lib.crawl import crawl_posts
+from enrichment_assets.lib.link_health import (
+    HealthSummary,
+    broken_jump,
+    check_due_links,
+    register_citations,
+)
+from enrichment_assets.resources.database import DatabaseResource
+from enrichment_assets.resources.http import HttpResource
+
+GROUP = "web"
+LINK_HEALTH_JUMP_CHECK = "no_jump_in_broken_links"
+
+
+def md_table(headers: list[str], rows: list[list | tuple]) -> str:
+    def cell(value) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+class PostCrawlsConfig(dg.Config):
+    force: bool = Field(
+        default=False, description="Crawl again posts whose links were already crawled."
+    )
+    max_links_per_post: int | None = Field(
+        default=None, description="Links crawled per post; unset: CRAWL_MAX_LINKS_PER_POST (3)."
+    )
+
+
+@dg.asset(
+    partitions_def=posts_daily,
+    backfill_policy=posts_backfill_policy,
+    deps=["posts"],
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def post_crawls(
+    context: dg.AssetExecutionContext,
+    config: PostCrawlsConfig,
+    db: DatabaseResource,
+    http: HttpResource,
+) -> dg.MaterializeResult:
+    """The pages that posts link to: title and main text (trafilatura), one `post_enrichment`
+    row of kind `crawl` per post with links. Pages that are not HTML, too large, blocked by the
+    SSRF guard, disallowed by robots.txt or failing are recorded with their reason. Fetched
+    politely (per-host limits, robots.txt) through a response cache shared by every run."""
+    window = context.partition_time_window
+    limit = config.max_links_per_post or settings.crawl_max_links_per_post()
+
+    async def run():
+        async with http.fetcher(db.engine) as fetcher:
+            summary = await crawl_posts(
+                db.engine,
+                fetcher,
+                window.start,
+                window.end,
+                max_links_per_post=limit,
+                force=config.force,
+                log=context.log.info,
+            )
+            return summary, fetcher.stats
+
+    summary, stats = asyncio.run(run())
+    return dg.MaterializeResult(
+        metadata={
+            # One crawl row per post with links in the partition, whether written now or before.
+            "dagster/row_count": summary.posts_with_links,
+            "crawled": summary.written,
+            "posts_in_window": summary.posts_in_window,
+            "posts_with_links": summary.posts_with_links,
+            "unchanged": summary.unchanged,
+            "completed": summary.by_status["completed"],
+            "skipped": summary.by_status["skipped"],
+            "errors": summary.by_status["error"],
+            "by_status": dg.MetadataValue.json(dict(summary.by_status)),
+            "pages_by_outcome": dg.MetadataValue.json(dict(summary.pages_by_outcome)),
+            "http_requests": stats.requests,
+            "cache_hits": stats.cache_hits,
+            "preview": dg.MetadataValue.md(
+                md_table(
+                    ["post", "status", "url", "title", "reason"],
+                    [
+                        [row["post_id"], row["status"], row["url"], row["title"], row["reason"]]
+                        for row in summary.preview
+                    ],
+                )
+            ),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=posts_daily,
+    backfill_policy=posts_backfill_policy,
+    deps=["posts"],
+    group_name=GROUP,
+    kinds={"python", "sql"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            LINK_HEALTH_JUMP_CHECK,
+            asset="link_health",
+            description="Warns when many links turn broken in one run (LINK_BROKEN_JUMP_MIN and "
+            "more than half of those already broken): a site moved, or the checker is wrong.",
+        )
+    ],
+)
+def link_health(
+    context: dg.AssetExecutionContext, db: DatabaseResource, http: HttpResource
+) -> dg.MaterializeResult:
+    """Whether the links cited by posts and datasets still work (table `links`). Registers the
+    links of the partition's posts and of every dataset, then checks every link that is due:
+    HEAD, GET where HEAD is refused; 404/410/unknown host is a strike, 403/429/5xx only
+    inconclusive (Retry-After honoured); `broken` after LINK_STRIKES_TO_BREAK strikes on
+    different days. Metadata shows what changed."""
+    window = context.partition_time_window
+    now = datetime.now(UTC)
+    summary = HealthSummary()
+    register_citations(db.engine, window.start, window.end, summary)
+
+    async def run():
+        async with http.fetcher() as fetcher:
+            await check_due_links(
+                db.engine,
+                fetcher,
+                now,
+                summary,
+                strikes_to_break=settings.link_strikes_to_break(),
+                limit=settings.link_check_limit(),
+                log=context.log.info,
+            )
+            return fetcher.stats
+
+    stats = asyncio.run(run())
+    jump = broken_jump(summary.newly_broken, summary.broken_before, settings.link_broken_jump_min())
+    check = dg.AssetCheckResult(
+        check_name=LINK_HEALTH_JUMP_CHECK,
+        passed=not jump,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=(
+            f"{summary.newly_broken} links turned broken in this run "
+            f"({summary.broken_before} were broken before)"
+        ),
+        metadata={"newly_broken": summary.newly_broken, "broken_before": summary.broken_before},
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": summary.checked,
+            "links_registered": summary.registered_links,
+            "citations_registered": summary.registered_citations,
+            "citations_withdrawn": summary.withdrawn_citations,
+            "urls_too_long_to_track": summary.skipped_long_urls,
+            "checked": summary.checked,
+            "by_verdict": dg.MetadataValue.json(dict(summary.by_verdict)),
+            "by_state": dg.MetadataValue.json(dict(summary.by_state)),
+            "transitions": dg.MetadataValue.json(dict(summary.transitions)),
+            "newly_broken": summary.newly_broken,
+            "broken_total": summary.broken_after,
+            "network_down_batches": summary.network_down_batches,
+            "http_requests": stats.requests,
+            "changes": dg.MetadataValue.md(
+                md_table(
+                    ["url", "from", "to", "strikes", "reason"],
+                    [
+                        [c["url"], c["from"], c["to"], c["strikes"], c["reason"]]
+                        for c in summary.changes
+                    ],
+                )
+            ),
+        },
+        check_results=[check],
+    )
+
+
+class StorageCleanupConfig(dg.Config):
+    dry_run: bool = Field(default=False, description="Count what would be removed; delete nothing.")
+
+
+@dg.asset(group_name=GROUP, kinds={"python", "sql"})
+def storage_cleanup(
+    context: dg.AssetExecutionContext, config: StorageCleanupConfig, db: DatabaseResource
+) -> dg.MaterializeResult:
+    """The janitor's sweep of stored leftovers: expired HTTP cache rows, vectors and enrichment
+    rows of deleted posts or datasets, citations of deleted entities and links nothing cites.
+    Counts per kind; `dry_run` only counts."""
+    counts = clean_up(db.engine, datetime.now(UTC), dry_run=config.dry_run, log=context.log.info)
+    total = sum(counts.values())
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": total,
+            "dry_run": config.dry_run,
+            **{name: count for name, count in counts.items()},
+            "summary": dg.MetadataValue.md(
+                md_table(
+                    ["kind", "would remove" if config.dry_run else "removed"],
+                    list(counts.items()),
+                )
+            ),
+        }
+    )
