@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -56,6 +57,10 @@ def shared_instance(root: Path, app_template: str, landing: Path) -> Iterator[Cl
         "CELERY_BROKER_URL": f"redis://127.0.0.1:6379/{BROKER_DB}",
         "CELERY_RESULT_BACKEND": f"redis://127.0.0.1:6379/{BACKEND_DB}",
     }
+    # Create Dagster's tables once, before any worker starts: processes that all find an empty
+    # database race to create them (the production guide says the same).
+    subprocess.run([str(BIN / "dagster"), "instance", "migrate"], env=env, cwd=PROJECT_ROOT,
+                   check=True, capture_output=True)  # fmt: skip
     try:
         yield Cluster(env=env, app_url=app_url, logs=[])
     finally:
@@ -73,8 +78,11 @@ def celery_workers(cluster: Cluster, root: Path, count: int = 2) -> Iterator[lis
         command = [str(BIN / "dagster-celery"), "worker", "start", "-A", "dagster_celery.app",
                    "-y", str(PROJECT_ROOT / "deploy" / "celery-worker.yaml"),
                    "-n", f"worker-{index}@%h", "--", "--concurrency=1", "--pool=solo"]  # fmt: skip
-        processes.append(subprocess.Popen(command, env=cluster.env, cwd=PROJECT_ROOT,
-                                          stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
+        # Own session: `dagster-celery worker start` runs `celery` as a child, and stopping only
+        # the wrapper would leave a worker consuming the next run's tasks with stale settings.
+        worker = subprocess.Popen(command, env=cluster.env, cwd=PROJECT_ROOT, stdout=log,
+                                  stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        processes.append(worker)
         cluster.logs.append(log_path)
     try:
         deadline = time.monotonic() + 120
@@ -87,12 +95,12 @@ def celery_workers(cluster: Cluster, root: Path, count: int = 2) -> Iterator[lis
         yield cluster.logs
     finally:
         for process in processes:
-            process.terminate()
+            os.killpg(process.pid, signal.SIGTERM)
         for process in processes:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def execute_job(job: str, env: dict, tags: dict, timeout: float = 600):
