@@ -4,6 +4,7 @@ import dagster as dg
 
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.landing import LandingResource
+from enrichment_assets.resources.llm import LLMResource
 
 
 @dg.definitions
@@ -12,5 +13,6 @@ def resources() -> dg.Definitions:
         resources={
             "db": DatabaseResource(),
             "landing": LandingResource(),
+            "llm": LLMResource(),
         }
     )
