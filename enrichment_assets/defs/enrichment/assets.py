@@ -109,7 +109,7 @@ def _metadata(summary: EnrichmentSummary) -> dict:
         "rate_limited_429": totals.rate_limited,
         "prompt_tokens": totals.prompt_tokens,
         "completion_tokens": totals.completion_tokens,
-        "estimated_cost_usd": dg.MetadataValue.float(round(totals.cost_usd, 6)),
+        "estimated_cost_usd": dg.MetadataValue.float(round(totals.cost_usd, 8)),
         "budget_reached": totals.budget_reached,
     }
     if summary.stop_reason:
