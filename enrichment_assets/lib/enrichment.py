@@ -118,20 +118,26 @@ class NoProviderBackend:
 
 
 class LocalBackend:
-    """The offline enricher, in batches (it encodes many texts at once)."""
+    """The offline enricher, in batches (it encodes many texts at once). The model loads only
+    when there is work, so a run with nothing to do stays quick."""
 
     provider = "local"
 
-    def __init__(self, enricher, kind: str, prompt_version: str | None = None) -> None:
-        from enrichment_assets.lib.local_enricher import LOCAL_PROMPT_VERSION
+    def __init__(
+        self, enricher_factory: Callable[[], Any], kind: str, prompt_version: str | None = None
+    ) -> None:
+        from enrichment_assets.lib.local_enricher import LOCAL_PROMPT_VERSION, local_model_label
 
-        self.enricher = enricher
+        self.enricher_factory = enricher_factory
         self.kind = kind
-        self.model = enricher.model
+        self.model = local_model_label()
         self.prompt_version = prompt_version or LOCAL_PROMPT_VERSION
 
     def process(self, items, on_outcome) -> RunTotals:
-        run = self.enricher.enrich_many if self.kind == "llm" else self.enricher.tags_many
+        if not items:
+            return RunTotals()
+        enricher = self.enricher_factory()
+        run = enricher.enrich_many if self.kind == "llm" else enricher.tags_many
         for start in range(0, len(items), LOCAL_BATCH):
             batch = items[start : start + LOCAL_BATCH]
             for item, payload in zip(batch, run([i.text for i in batch]), strict=True):
@@ -253,9 +259,8 @@ def run_enrichment(
         _write(engine, summary, kind, backend, empty, "skipped", None, "post has no text", existing)
     by_hash: dict[str, list[PostToEnrich]] = defaultdict(list)
     for post in todo:
-        if normalize_text(post.text):
-            by_hash[post.content_hash].append(post)
-        elif backend.provider == "none":
+        # `none` skips every post itself, with its own reason, empty or not.
+        if normalize_text(post.text) or backend.provider == "none":
             by_hash[post.content_hash].append(post)
     items = [
         WorkItem(content_hash=h, text=group[0].text, entity_id=str(group[0].id))
@@ -343,7 +348,7 @@ def _write(
             )
 
 
-# --- checks ----------------------------------------------------------------------------------------
+# --- checks ---------------------------------------------------------------------------------
 
 
 def window_status_counts(

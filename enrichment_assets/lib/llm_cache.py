@@ -94,8 +94,14 @@ class LLMCache:
                 upsert(
                     connection,
                     llm_cache,
-                    [{**key.columns(), "status": "pending", "claimed_by": self.owner,
-                      "claimed_at": now}],  # fmt: skip
+                    [
+                        {
+                            **key.columns(),
+                            "status": "pending",
+                            "claimed_by": self.owner,
+                            "claimed_at": now,
+                        }
+                    ],
                     key=list(key.columns()),
                     update=[],  # insert if absent, never overwrite
                 )
@@ -140,10 +146,18 @@ class LLMCache:
             upsert(
                 connection,
                 llm_cache,
-                [{**key.columns(), "status": "completed", "payload": payload,
-                  "claimed_by": self.owner, "claimed_at": datetime.now(UTC),
-                  "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "cost_usd": cost_usd}],  # fmt: skip
+                [
+                    {
+                        **key.columns(),
+                        "status": "completed",
+                        "payload": payload,
+                        "claimed_by": self.owner,
+                        "claimed_at": datetime.now(UTC),
+                        "prompt_tokens": prompt_tokens,
+                        "completion_tokens": completion_tokens,
+                        "cost_usd": cost_usd,
+                    }
+                ],
                 key=list(key.columns()),
             )
 

@@ -274,7 +274,9 @@ class LLMRunner:
             self.limiter.settle(estimate, result.total_tokens)
             if pause := header_pause(result.headers, estimate):
                 self.limiter.pause(*pause)
-            cost = self.prices.cost(self.client.model, result.prompt_tokens, result.completion_tokens)
+            cost = self.prices.cost(
+                self.client.model, result.prompt_tokens, result.completion_tokens
+            )
             outcome.calls += 1
             outcome.prompt_tokens += result.prompt_tokens
             outcome.completion_tokens += result.completion_tokens

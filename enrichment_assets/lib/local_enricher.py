@@ -101,9 +101,7 @@ def entity_spans(text: str, stop_words: frozenset[str]) -> list[str]:
         adjacent = bool(run) and text[run[-1].end : token.start].strip() == ""
         capital = token.text[0].isupper()
         following = tokens[index + 1] if index + 1 < len(tokens) else None
-        if capital and (not run or adjacent):
-            run.append(token)
-        elif (
+        if (capital and (not run or adjacent)) or (
             adjacent
             and token.text.lower() in _ENTITY_CONNECTORS
             and following is not None
@@ -119,6 +117,13 @@ def entity_spans(text: str, stop_words: frozenset[str]) -> list[str]:
     return list(dict.fromkeys(found))[:12]
 
 
+def local_model_label(model_name: str | None = None) -> str:
+    """What `post_enrichment.model` says for local rows: the encoder, and the lexicon."""
+    from enrichment_assets.lib.models import embedding_model_name
+
+    return f"{model_name or embedding_model_name()}+vader"
+
+
 class LocalEnricher:
     """Batch enrichment with no network: construct once per process, call on many texts."""
 
@@ -130,7 +135,7 @@ class LocalEnricher:
         from enrichment_assets.lib.models import embedding_model_name, load_sentence_transformer
 
         self.embedding_model = model_name or embedding_model_name()
-        self.model = f"{self.embedding_model}+vader"
+        self.model = local_model_label(self.embedding_model)
         self._encoder = load_sentence_transformer(self.embedding_model)
         self._sentiment = SentimentIntensityAnalyzer()
         self._stop_words = _stop_words()
@@ -204,10 +209,14 @@ class LocalEnricher:
         types: dict[str, str] = {}
         if len(distinct):
             best = np.argmax(vectors @ self._entity_type_vectors.T, axis=1)
-            types = {span: self._entity_type_names[i] for span, i in zip(distinct, best, strict=True)}
+            types = {
+                span: self._entity_type_names[i] for span, i in zip(distinct, best, strict=True)
+            }
         return [
-            [{"text": span, "type": "organization" if span.startswith("@") else types[span]}
-             for span in found]  # fmt: skip
+            [
+                {"text": span, "type": "organization" if span.startswith("@") else types[span]}
+                for span in found
+            ]
             for found in spans
         ]
 

@@ -33,7 +33,10 @@ class PriceTable:
             try:
                 extra = json.loads(raw)
                 for name, entry in extra.items():
-                    prices[name] = {"input": float(entry["input"]), "output": float(entry["output"])}
+                    prices[name] = {
+                        "input": float(entry["input"]),
+                        "output": float(entry["output"]),
+                    }
             except (ValueError, TypeError, KeyError, AttributeError) as error:
                 raise ValueError(
                     'LLM_PRICES must be JSON like {"model": {"input": 0.05, "output": 0.08}} '

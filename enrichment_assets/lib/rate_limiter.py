@@ -30,7 +30,7 @@ _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs"
 
 
 def parse_duration(value: str | None) -> float | None:
-    """Seconds in a Go duration ("2m59.56s", "7.66s", "1ms") or a bare number; None if unreadable."""
+    """Seconds in a Go duration ("2m59.56s", "7.66s", "1ms") or a bare number, else None."""
     if value is None:
         return None
     value = value.strip()
@@ -124,7 +124,9 @@ class SharedRateLimiter:
     def reserve(self, tokens: int = 0) -> Reservation:
         """Book the next free slot for one call of about `tokens` tokens."""
         if tokens_cap := self.tokens_per_minute:
-            tokens = min(tokens, int(tokens_cap))  # one call larger than a minute's worth still runs
+            tokens = min(
+                tokens, int(tokens_cap)
+            )  # one call larger than a minute's worth still runs
         with self.engine.begin() as connection:
             row = self._locked_row(connection)
             now = self.clock()

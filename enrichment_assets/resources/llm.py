@@ -86,7 +86,7 @@ class LLMResource(dg.ConfigurableResource):
         if provider == "none":
             return NoProviderBackend()
         if provider == "local":
-            return LocalBackend(shared_local_enricher(), kind, prompt_version)
+            return LocalBackend(shared_local_enricher, kind, prompt_version)
         api_key = settings.groq_api_key()
         if not api_key:
             raise LLMNotConfigured(

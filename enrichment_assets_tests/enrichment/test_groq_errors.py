@@ -9,7 +9,12 @@ import sqlalchemy as sa
 from enrichment_assets.defs.enrichment.assets import post_enrichments, post_tags
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.llm import LLMResource
-from enrichment_assets.storage.tables import llm_cache, llm_rate_limit, llm_usage_log, post_enrichment
+from enrichment_assets.storage.tables import (
+    llm_cache,
+    llm_rate_limit,
+    llm_usage_log,
+    post_enrichment,
+)
 from enrichment_assets_tests.factories import insert_post
 from enrichment_assets_tests.fakes.groq_server import API_KEY, INVENTED_TAG
 
@@ -101,7 +106,9 @@ def test_401_fails_the_step_at_once_naming_the_setting_without_the_secret(
     assert secret not in "".join(str(e) for e in result.all_events)
     # No retry: the first 401 stopped every worker (at most one call per worker slot).
     assert groq_env.state.count(401) <= 3 and groq_env.state.count(200) == 0
-    assert len([c for c in usage(sqlite_engine) if c.error_type == "auth"]) == groq_env.state.count(401)
+    assert len([c for c in usage(sqlite_engine) if c.error_type == "auth"]) == groq_env.state.count(
+        401
+    )
 
 
 def test_503_html_is_retried_then_recorded_as_error_and_the_partition_goes_on(
@@ -143,9 +150,10 @@ def test_json_validate_failed_gets_one_corrective_retry(groq_env, sqlite_url, sq
     materialize(sqlite_url, [post_enrichments])
     assert rows(sqlite_engine)[post].status == "completed"
     corrective = groq_env.state.requests[1]["messages"]
-    assert "rejected" in corrective[-1]["content"] and "json_validate_failed" in corrective[-1][
-        "content"
-    ]
+    assert (
+        "rejected" in corrective[-1]["content"]
+        and "json_validate_failed" in corrective[-1]["content"]
+    )
     assert corrective[-2] == {"role": "assistant", "content": '{"keywords": ["a",'}
 
 
@@ -176,8 +184,8 @@ def test_same_text_in_two_channels_is_paid_once_across_runs(groq_env, sqlite_url
     assert len(groq_env.state.requests) == 1 and rows(sqlite_engine)[c].status == "completed"
     assert metadata_of(result)["already_done"] == 2
     # A new prompt version is a new question.
-    materialize(sqlite_url, [post_enrichments],
-                run_config={"ops": {"post_enrichments": {"config": {"prompt_version": "enrich-v2"}}}})  # fmt: skip
+    new_version = {"ops": {"post_enrichments": {"config": {"prompt_version": "enrich-v2"}}}}
+    materialize(sqlite_url, [post_enrichments], run_config=new_version)
     assert len(groq_env.state.requests) == 2
     assert {r.prompt_version for r in rows(sqlite_engine).values()} == {"enrich-v2"}
 

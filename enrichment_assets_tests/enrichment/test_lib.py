@@ -43,9 +43,7 @@ def test_validate_enrichment_checks_the_schema():
     )
     assert good["entities"] == [{"text": "ECB", "type": "organization"}]
     with pytest.raises(InvalidOutput, match="category"):
-        validate_enrichment(
-            '{"keywords": [], "category": "gossip", "sentiment": "neutral"}', ""
-        )
+        validate_enrichment('{"keywords": [], "category": "gossip", "sentiment": "neutral"}', "")
     with pytest.raises(InvalidOutput, match="not valid JSON"):
         validate_enrichment("Sure! Here is the JSON:", "")
 
@@ -67,8 +65,12 @@ def test_retry_after_prefers_milliseconds():
 
 
 def test_header_pause_when_tokens_or_daily_requests_run_out():
-    headers = {"x-ratelimit-remaining-tokens": "100", "x-ratelimit-reset-tokens": "7.66s",
-               "x-ratelimit-remaining-requests": "50", "x-ratelimit-reset-requests": "1m"}  # fmt: skip
+    headers = {
+        "x-ratelimit-remaining-tokens": "100",
+        "x-ratelimit-reset-tokens": "7.66s",
+        "x-ratelimit-remaining-requests": "50",
+        "x-ratelimit-reset-requests": "1m",
+    }
     assert header_pause(headers, tokens_needed=500) == pytest.approx(
         (7.66, "tokens per minute exhausted (100 left)")
     )

@@ -142,13 +142,9 @@ def test_new_posts_are_enriched_without_a_click():
     first = dg.evaluate_automation_conditions(defs=assets, instance=instance)
     assert first.total_requested == 0  # nothing until posts exist
     dg.materialize([posts], instance=instance, partition_key="2024-05-01")
-    second = dg.evaluate_automation_conditions(
-        defs=assets, instance=instance, cursor=first.cursor
-    )
+    second = dg.evaluate_automation_conditions(defs=assets, instance=instance, cursor=first.cursor)
     assert second.total_requested == 2
     keys = {r.key.to_user_string() for r in second.results if r.true_subset.size}
     assert keys == {"post_enrichments", "post_tags"}
-    third = dg.evaluate_automation_conditions(
-        defs=assets, instance=instance, cursor=second.cursor
-    )
+    third = dg.evaluate_automation_conditions(defs=assets, instance=instance, cursor=second.cursor)
     assert third.total_requested == 0

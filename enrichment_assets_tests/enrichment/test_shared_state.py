@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
@@ -14,9 +15,7 @@ from enrichment_assets.storage import create_database_engine
 def test_limiter_spaces_calls_evenly_across_processes(engine, database_url):
     # Two engines stand for two processes; 4 threads each book 5 slots at 600 requests/min.
     other = create_database_engine(database_url)
-    limiters = [
-        SharedRateLimiter(e, "groq:test", requests_per_minute=600) for e in (engine, other)
-    ]
+    limiters = [SharedRateLimiter(e, "groq:test", requests_per_minute=600) for e in (engine, other)]
     slots: list[float] = []
     lock = threading.Lock()
 
@@ -33,7 +32,7 @@ def test_limiter_spaces_calls_evenly_across_processes(engine, database_url):
         thread.join()
     other.dispose()
     slots.sort()
-    gaps = [b - a for a, b in zip(slots, slots[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(slots)]
     assert len(slots) == 20
     assert min(gaps) >= 0.1 - 1e-6  # never two calls closer than 60/600 s
 

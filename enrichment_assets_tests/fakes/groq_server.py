@@ -105,7 +105,9 @@ def _rate_limit_headers(state: FakeGroqState) -> dict[str, str]:
 
 
 def _error(message: str, type_: str, code: str, **extra: Any) -> bytes:
-    return json.dumps({"error": {"message": message, "type": type_, "code": code, **extra}}).encode()
+    return json.dumps(
+        {"error": {"message": message, "type": type_, "code": code, **extra}}
+    ).encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -166,8 +168,9 @@ class _Handler(BaseHTTPRequestHandler):
                        "application/json", headers)  # fmt: skip
             return
         if outcome == "503":
-            html = b"<html><head><title>503 Service Temporarily Unavailable</title></head>" \
-                   b"<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"  # fmt: skip
+            title = b"503 Service Temporarily Unavailable"
+            html = b"<html><head><title>%s</title></head><body><center><h1>%s</h1></center>" \
+                   b"</body></html>" % (title, title)  # fmt: skip
             self._send(503, html, "text/html", {})
             return
         if outcome == "json_validate_failed":
@@ -179,7 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if outcome == "hang":
             time.sleep(30)
-        content = state.content_override if state.content_override is not None else default_answer(body)
+        content = (
+            state.content_override if state.content_override is not None else default_answer(body)
+        )
         if outcome == "invalid":
             content = '{"keywords": "not a list", "category": "nonsense"}'
         prompt_tokens = sum(len(m.get("content", "")) for m in body.get("messages", [])) // 4

@@ -130,9 +130,8 @@ def _preview(summary: EnrichmentSummary) -> dg.MetadataValue:
         if row["kind"] == "tags":
             answer = ", ".join(payload.get("tags", []))
         elif payload:
-            answer = (
-                f"{payload.get('category')} / {payload.get('sentiment')}: "
-                + ", ".join(payload.get("keywords", [])[:5])
+            answer = f"{payload.get('category')} / {payload.get('sentiment')}: " + ", ".join(
+                payload.get("keywords", [])[:5]
             )
         else:
             answer = row["error"] or ""
