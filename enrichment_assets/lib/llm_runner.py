@@ -217,10 +217,9 @@ class LLMRunner:
             self.cache.release(key)
         return outcome
 
-    def _estimate_tokens(self, messages: list[dict[str, str]]) -> int:
-        # ~4 characters a token, plus the answer's cap; the limiter is settled with the truth.
-        characters = sum(len(message["content"]) for message in messages)
-        return characters // 4 + 20 + self.task.max_tokens
+    def _estimate_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
+        # ~4 characters a token; the limiter is settled with the response's true count.
+        return sum(len(message["content"]) for message in messages) // 4 + 20
 
     def _call_until_done(self, item: WorkItem, key: CacheKey, outcome: Outcome) -> None:
         base_messages = self.task.build_messages(item.text)
@@ -232,14 +231,15 @@ class LLMRunner:
             if self._stop.is_set():
                 outcome.status, outcome.error = self._stopped(item).status, self._stop_reason()
                 return
-            estimate = self._estimate_tokens(messages)
-            if not self._reserve_budget(estimate):
+            prompt_estimate = self._estimate_prompt_tokens(messages)
+            estimate = prompt_estimate + self.task.max_tokens  # the answer may use its whole cap
+            if not self._reserve_budget(prompt_estimate):
                 outcome.status, outcome.error = "budget", self._stop_reason()
                 return
             try:
                 self.limiter.acquire(estimate, should_stop=self._stop.is_set)
                 if self._stop.is_set():
-                    self._release_budget(estimate)
+                    self._release_budget(prompt_estimate)
                     continue
                 if attempt:
                     self.cache.heartbeat(key)
@@ -247,7 +247,7 @@ class LLMRunner:
                     messages, self.task.response_format, self.task.max_tokens
                 )
             except LLMCallError as error:
-                self._release_budget(estimate)
+                self._release_budget(prompt_estimate)
                 self.limiter.settle(estimate, 0)
                 self._log_call(item, "error", error.latency_ms, error_type=error.error_type)
                 last_error = str(error)
@@ -270,7 +270,7 @@ class LLMRunner:
                 self._wait_after(error, attempt)
                 continue
             # An answer: account for it, then validate.
-            self._release_budget(estimate)
+            self._release_budget(prompt_estimate)
             self.limiter.settle(estimate, result.total_tokens)
             if pause := header_pause(result.headers, estimate):
                 self.limiter.pause(*pause)
@@ -323,10 +323,15 @@ class LLMRunner:
 
     # --- budget and usage -----------------------------------------------------------------
 
-    def _reserve_budget(self, estimated_tokens: int) -> bool:
+    def _call_cost_estimate(self, prompt_tokens: int) -> float:
+        return self.prices.cost(self.client.model, prompt_tokens, self.task.max_tokens)
+
+    def _reserve_budget(self, prompt_tokens: int) -> bool:
+        """Room for this call (at its worst: the whole answer cap) in today's budget, counting
+        every process's logged spend and this run's calls in flight."""
         if self.daily_budget_usd <= 0:
             return True
-        estimate = self.prices.cost(self.client.model, estimated_tokens, 0)
+        estimate = self._call_cost_estimate(prompt_tokens)
         spent = spent_today_usd(self.engine)
         with self._lock:
             if spent + self._inflight_cost + estimate > self.daily_budget_usd:
@@ -336,10 +341,10 @@ class LLMRunner:
             self._inflight_cost += estimate
         return True
 
-    def _release_budget(self, estimated_tokens: int) -> None:
+    def _release_budget(self, prompt_tokens: int) -> None:
         if self.daily_budget_usd <= 0:
             return
-        estimate = self.prices.cost(self.client.model, estimated_tokens, 0)
+        estimate = self._call_cost_estimate(prompt_tokens)
         with self._lock:
             self._inflight_cost = max(0.0, self._inflight_cost - estimate)
 

@@ -34,3 +34,10 @@ def sqlite_engine(sqlite_url):
     upgrade_to_head(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_enrichment_environment(monkeypatch) -> None:
+    """Settings of this capability that the root conftest does not know about."""
+    for name in ("LLM_PRICES", "ENRICHMENT_ERROR_RATE_THRESHOLD"):
+        monkeypatch.delenv(name, raising=False)

@@ -51,14 +51,14 @@ def metadata_of(result, asset="post_enrichments"):
     return {key: value.value for key, value in events[0].metadata.items()}
 
 
-def test_completed_rows_usage_and_cost(groq_env, sqlite_url, sqlite_engine):
-    post = insert_post(sqlite_engine, "New software release from Acme Corp today", external_id="1")
-    result = materialize(sqlite_url, [post_enrichments])
-    row = rows(sqlite_engine)[post]
+def test_completed_rows_usage_and_cost(groq_env, database_url, engine):
+    post = insert_post(engine, "New software release from Acme Corp today", external_id="1")
+    result = materialize(database_url, [post_enrichments])
+    row = rows(engine)[post]
     assert row.status == "completed" and row.provider == "groq"
     assert row.model == "llama-3.1-8b-instant" and row.prompt_version == "enrich-v1"
     assert row.payload["keywords"] and row.payload["category"] == "technology"
-    (call,) = usage(sqlite_engine)
+    (call,) = usage(engine)
     assert call.status == "ok" and call.total_tokens > 0 and call.cost_usd > 0
     assert call.entity_id == str(post) and call.partition == DAY and call.run_id == result.run_id
     metadata = metadata_of(result)
@@ -91,24 +91,67 @@ def test_429_without_retry_after_backs_off_with_jitter(groq_env, sqlite_url, sql
     assert groq_env.state.statuses == [429, 429, 200]
 
 
-def test_401_fails_the_step_at_once_naming_the_setting_without_the_secret(
-    groq_env, sqlite_url, sqlite_engine, monkeypatch
+@pytest.mark.parametrize("status", [401, 403])
+def test_auth_errors_fail_the_step_at_once_naming_the_setting_without_the_secret(
+    groq_env, sqlite_url, sqlite_engine, monkeypatch, status
 ):
     secret = "gsk_wrong_secret_value_123"
-    monkeypatch.setenv("GROQ_API_KEY", secret)
+    if status == 401:
+        monkeypatch.setenv("GROQ_API_KEY", secret)  # the fake refuses any other key
+    else:
+        secret = API_KEY
+        groq_env.state.script.extend(["403"] * 8)
     for i in range(3):
         insert_post(sqlite_engine, f"Post number {i} about markets", external_id=str(i))
     result = materialize(sqlite_url, [post_enrichments], raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     message = str(failure.event_specific_data.error.message)
-    assert "GROQ_API_KEY" in message and secret not in message
+    assert "GROQ_API_KEY" in message and f"HTTP {status}" in message
     assert secret not in "".join(str(e) for e in result.all_events)
-    # No retry: the first 401 stopped every worker (at most one call per worker slot).
-    assert groq_env.state.count(401) <= 3 and groq_env.state.count(200) == 0
-    assert len([c for c in usage(sqlite_engine) if c.error_type == "auth"]) == groq_env.state.count(
-        401
+    # No retry: the first refusal stopped every worker (at most one call per post in flight).
+    refused = groq_env.state.count(status)
+    assert 1 <= refused <= 3 and groq_env.state.count(200) == 0
+    assert len(groq_env.state.requests) == refused
+    assert [c.error_type for c in usage(sqlite_engine)] == ["auth"] * refused
+    assert rows(sqlite_engine) == {} or all(
+        r.status == "error" for r in rows(sqlite_engine).values()
     )
+
+
+def test_rate_limit_headers_pause_before_the_limit_is_hit(groq_env, sqlite_url, sqlite_engine):
+    # The provider says 10 tokens are left this minute, reset in 1.5 s: the next call waits.
+    groq_env.state.remaining_tokens = 10
+    groq_env.state.reset_tokens = "1.5s"
+    for i in range(2):
+        insert_post(sqlite_engine, f"Distinct post {i} about markets", external_id=str(i))
+    materialize(sqlite_url, [post_enrichments], llm=LLMResource(max_concurrency=1))
+    arrivals = groq_env.state.arrival_times
+    assert len(arrivals) == 2 and arrivals[1] - arrivals[0] >= 1.5
+    assert groq_env.state.count(429) == 0
+
+
+def test_calls_overlap_but_are_spread_evenly_under_a_server_side_bucket(
+    monkeypatch, sqlite_url, sqlite_engine
+):
+    # 1200/min with a burst of 2 enforced by the server; 0.3 s latency; 24 posts.
+    from enrichment_assets_tests.fakes.groq_server import FakeGroqServer
+
+    with FakeGroqServer(latency_seconds=0.3, requests_per_minute=1200, burst=2) as server:
+        monkeypatch.setenv("LLM_PROVIDER", "groq")
+        monkeypatch.setenv("GROQ_API_KEY", API_KEY)
+        monkeypatch.setenv("GROQ_BASE_URL", server.base_url)
+        monkeypatch.setenv("ENRICHMENT_RATE_LIMIT", "1200")
+        monkeypatch.setenv("ENRICHMENT_TOKENS_PER_MINUTE", "0")
+        for i in range(24):
+            insert_post(sqlite_engine, f"Distinct post {i} about markets", external_id=str(i))
+        materialize(sqlite_url, [post_enrichments], llm=LLMResource(max_concurrency=8))
+        assert server.state.count(429) == 0
+        arrivals = sorted(server.state.arrival_times)
+    span = arrivals[-1] - arrivals[0]
+    # Sequential calls would take 24 × 0.3 s = 7.2 s; evenly spaced at 20/s they take ~1.15 s.
+    assert 1.0 <= span < 3.0
+    assert all(r.status == "completed" for r in rows(sqlite_engine).values())
 
 
 def test_503_html_is_retried_then_recorded_as_error_and_the_partition_goes_on(
@@ -170,24 +213,24 @@ def test_invalid_output_twice_is_an_error_with_the_reason(groq_env, sqlite_url, 
     assert rows(sqlite_engine)[bad].status == "completed"
 
 
-def test_same_text_in_two_channels_is_paid_once_across_runs(groq_env, sqlite_url, sqlite_engine):
+def test_same_text_in_two_channels_is_paid_once_across_runs(groq_env, database_url, engine):
     text = "Central bank raises interest rates again"
-    a = insert_post(sqlite_engine, text, external_id="1", channel="one")
-    b = insert_post(sqlite_engine, text, external_id="1", channel="two")
-    materialize(sqlite_url, [post_enrichments])
+    a = insert_post(engine, text, external_id="1", channel="one")
+    b = insert_post(engine, text, external_id="1", channel="two")
+    materialize(database_url, [post_enrichments])
     assert len(groq_env.state.requests) == 1
-    stored = rows(sqlite_engine)
+    stored = rows(engine)
     assert stored[a].payload == stored[b].payload
     # A later post with the same text (another day, another run) reads the cache.
-    c = insert_post(sqlite_engine, text, external_id="9", channel="three")
-    result = materialize(sqlite_url, [post_enrichments])
-    assert len(groq_env.state.requests) == 1 and rows(sqlite_engine)[c].status == "completed"
+    c = insert_post(engine, text, external_id="9", channel="three")
+    result = materialize(database_url, [post_enrichments])
+    assert len(groq_env.state.requests) == 1 and rows(engine)[c].status == "completed"
     assert metadata_of(result)["already_done"] == 2
     # A new prompt version is a new question.
     new_version = {"ops": {"post_enrichments": {"config": {"prompt_version": "enrich-v2"}}}}
-    materialize(sqlite_url, [post_enrichments], run_config=new_version)
+    materialize(database_url, [post_enrichments], run_config=new_version)
     assert len(groq_env.state.requests) == 2
-    assert {r.prompt_version for r in rows(sqlite_engine).values()} == {"enrich-v2"}
+    assert {r.prompt_version for r in rows(engine).values()} == {"enrich-v2"}
 
 
 def test_force_on_one_channel_re_enriches_only_that_channel(groq_env, sqlite_url, sqlite_engine):

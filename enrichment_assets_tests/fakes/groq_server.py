@@ -2,7 +2,7 @@
 
 `POST /openai/v1/chat/completions` answers like Groq: an OpenAI-style completion with `usage`
 and `x-ratelimit-*` headers, or Groq's error bodies: 429 with and without `retry-after`, 401
-`invalid_api_key`, 503 with an HTML body from the proxy, 400 `json_validate_failed`. It can add
+`invalid_api_key`, 403, 503 with an HTML body from the proxy, 400 `json_validate_failed`. It can add
 latency, and enforce a requests-per-minute limit as a token bucket with a small burst, the way
 a provider does. Tests script failures with `script` (a queue of outcomes, one per request) and
 read what was asked in `requests`.
@@ -143,6 +143,11 @@ class _Handler(BaseHTTPRequestHandler):
             state.arrival_times.append(arrived)
             outcome = state.script.popleft() if state.script else "ok"
         headers = _rate_limit_headers(state)
+        if outcome == "403":
+            self._send(403, _error("Forbidden: this organization cannot use this model",
+                                   "permission_error", "permission_denied"),
+                       "application/json", headers)  # fmt: skip
+            return
         if self.headers.get("authorization") != f"Bearer {API_KEY}" or outcome == "401":
             self._send(401, _error("Invalid API Key", "invalid_request_error",
                                    "invalid_api_key"), "application/json", headers)  # fmt: skip
@@ -180,8 +185,8 @@ class _Handler(BaseHTTPRequestHandler):
                                    failed_generation='{"keywords": ["a",'),
                        "application/json", headers)  # fmt: skip
             return
-        if outcome == "hang":
-            time.sleep(30)
+        if outcome == "hang":  # longer than the client's timeout in the tests
+            time.sleep(3)
         content = (
             state.content_override if state.content_override is not None else default_answer(body)
         )
