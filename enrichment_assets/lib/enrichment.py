@@ -102,6 +102,8 @@ class Backend(Protocol):
         self, items: list[WorkItem], on_outcome: Callable[[Outcome], None]
     ) -> RunTotals: ...
 
+    def close(self) -> None: ...
+
 
 class NoProviderBackend:
     """LLM_PROVIDER=none: nothing is called; posts without a row get `skipped` with a reason."""
@@ -110,6 +112,9 @@ class NoProviderBackend:
     model = "none"
     prompt_version = "none"
     reason = "LLM provider is 'none' (LLM_PROVIDER=none): enrichment skipped"
+
+    def close(self) -> None:
+        pass
 
     def process(self, items, on_outcome) -> RunTotals:
         for item in items:
@@ -144,6 +149,9 @@ class LocalBackend:
                 on_outcome(Outcome(item.content_hash, "completed", payload=payload))
         return RunTotals()
 
+    def close(self) -> None:
+        pass  # the model stays loaded for the process's next step
+
 
 class LLMBackend:
     """A chat model through the runner: cache, shared limiter, budget, retries, usage log."""
@@ -157,6 +165,9 @@ class LLMBackend:
 
     def process(self, items, on_outcome) -> RunTotals:
         return self.runner.run(items, on_outcome)
+
+    def close(self) -> None:
+        self.client.close()
 
 
 # --- reading and writing posts ------------------------------------------------------------------
@@ -277,14 +288,18 @@ def run_enrichment(
             summary.left_for_later += len(group)
             summary.stop_reason = outcome.error
             return
-        # Duplicates of a text in this run, or a text answered before, cost nothing.
-        summary.from_cache += len(group) if outcome.cached else len(group) - 1
+        if outcome.status == "completed":
+            # Duplicates of a text in this run, or a text answered before, cost nothing.
+            summary.from_cache += len(group) if outcome.cached else len(group) - 1
         if outcome.status == "error" and outcome.error:
             summary.errors.append(outcome.error)
         _write(engine, summary, kind, backend, group, outcome.status, outcome.payload,
                outcome.error, existing)  # fmt: skip
 
-    summary.totals = backend.process(items, on_outcome)
+    try:
+        summary.totals = backend.process(items, on_outcome)
+    finally:
+        backend.close()
     if summary.totals.auth_error:
         summary.stop_reason = summary.totals.auth_error
     return summary

@@ -100,6 +100,8 @@ class ChatClient(Protocol):
         self, messages: list[dict[str, str]], response_format: dict, max_tokens: int
     ) -> ChatResult: ...
 
+    def close(self) -> None: ...
+
 
 def _error_detail(body: object) -> tuple[str, str, str]:
     """(message, code, failed_generation) from a Groq error body; the body may be HTML text."""
