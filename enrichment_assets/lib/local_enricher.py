@@ -38,6 +38,12 @@ ENTITY_TYPE_DESCRIPTIONS = {
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _MENTION = re.compile(r"(?<!\w)@[A-Za-z0-9_]{3,}")
+# Capitalised, but not what anyone searches a news archive by.
+_CALENDAR_WORDS = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "today", "yesterday", "tomorrow",
+}  # fmt: skip
 _ENTITY_CONNECTORS = {"of", "de", "von", "van", "la", "le", "du", "del", "der"}
 
 
@@ -58,6 +64,12 @@ def _tokens(text: str) -> list[_Token]:
     return [_Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+def _same_line_neighbours(text: str, left: _Token, right: _Token) -> bool:
+    """Only spaces between two words: a phrase never spans punctuation or a line break."""
+    gap = text[left.end : right.start]
+    return gap.strip(" \t") == ""
+
+
 def keyword_candidates(text: str, stop_words: frozenset[str]) -> Counter:
     """Lower-cased words and adjacent word pairs (only spaces between), stop words excluded."""
     counts: Counter = Counter()
@@ -69,9 +81,12 @@ def keyword_candidates(text: str, stop_words: frozenset[str]) -> Counter:
         counts[word] += 1
         if index + 1 < len(tokens):
             following = tokens[index + 1]
-            gap = text[token.end : following.start]
             second = following.text.lower()
-            if gap.strip() == "" and second not in stop_words and len(second) >= 3:
+            if (
+                _same_line_neighbours(text, token, following)
+                and second not in stop_words
+                and len(second) >= 3
+            ):
                 counts[f"{word} {second}"] += 1
     return counts
 
@@ -89,16 +104,25 @@ def entity_spans(text: str, stop_words: frozenset[str]) -> list[str]:
             run.pop(0)
         if run:
             first = run[0]
-            at_sentence_start = text[: first.start].rstrip()[-1:] in {"", ".", "!", "?", "\n"}
+            before = text[: first.start]
+            at_sentence_start = "\n" in before[len(before.rstrip()) :] or before.rstrip()[-1:] in {
+                "",
+                ".",
+                "!",
+                "?",
+                ":",
+            }
             single_common = len(run) == 1 and (
-                first.text.lower() in stop_words or at_sentence_start
+                first.text.lower() in stop_words
+                or first.text.lower() in _CALENDAR_WORDS
+                or at_sentence_start
             )
             if not single_common:
                 found.append(text[first.start : run[-1].end])
         run.clear()
 
     for index, token in enumerate(tokens):
-        adjacent = bool(run) and text[run[-1].end : token.start].strip() == ""
+        adjacent = bool(run) and _same_line_neighbours(text, run[-1], token)
         capital = token.text[0].isupper()
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if (capital and (not run or adjacent)) or (

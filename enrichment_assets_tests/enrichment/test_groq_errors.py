@@ -62,7 +62,7 @@ def test_completed_rows_usage_and_cost(groq_env, database_url, engine):
     assert call.status == "ok" and call.total_tokens > 0 and call.cost_usd > 0
     assert call.entity_id == str(post) and call.partition == DAY and call.run_id == result.run_id
     metadata = metadata_of(result)
-    assert metadata["llm_calls"] == 1 and metadata["estimated_cost_usd"] == pytest.approx(
+    assert metadata["llm_calls"] == 1 and metadata["cost_usd"] == pytest.approx(
         call.cost_usd, rel=1e-3
     )
 

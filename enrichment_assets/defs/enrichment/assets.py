@@ -101,7 +101,9 @@ def _metadata(summary: EnrichmentSummary) -> dict:
         "prompt_version": summary.prompt_version,
         "posts_in_window": summary.posts_in_window,
         "already_done": summary.already_done,
-        "rows_by_status": dg.MetadataValue.json(dict(summary.statuses)),
+        "completed": summary.statuses["completed"],
+        "skipped": summary.statuses["skipped"],
+        "errors": summary.statuses["error"],
         "from_cache_or_duplicate": summary.from_cache,
         "left_for_later": summary.left_for_later,
         "llm_calls": totals.calls,
@@ -109,7 +111,9 @@ def _metadata(summary: EnrichmentSummary) -> dict:
         "rate_limited_429": totals.rate_limited,
         "prompt_tokens": totals.prompt_tokens,
         "completion_tokens": totals.completion_tokens,
-        "estimated_cost_usd": dg.MetadataValue.float(round(totals.cost_usd, 8)),
+        "total_tokens": totals.prompt_tokens + totals.completion_tokens,
+        # Estimated from the price table (lib/pricing.py, LLM_PRICES).
+        "cost_usd": dg.MetadataValue.float(round(totals.cost_usd, 8)),
         "budget_reached": totals.budget_reached,
     }
     if summary.stop_reason:
