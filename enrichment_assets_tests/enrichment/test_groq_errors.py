@@ -304,3 +304,26 @@ def test_cache_rows_record_tokens_and_cost(groq_env, sqlite_url, sqlite_engine):
         (entry,) = connection.execute(sa.select(llm_cache)).all()
     assert entry.status == "completed" and entry.prompt_tokens > 0 and entry.cost_usd > 0
     assert API_KEY not in str(entry.payload)
+
+
+def test_request_too_large_is_an_error_without_retry(groq_env, sqlite_url, sqlite_engine):
+    groq_env.state.script.extend(["413"])
+    post = insert_post(sqlite_engine, "A very long post about markets", external_id="1")
+    materialize(sqlite_url, [post_enrichments])
+    row = rows(sqlite_engine)[post]
+    assert row.status == "error" and "HTTP 413 rate_limit_exceeded" in row.error
+    assert groq_env.state.statuses == [413]  # x-should-retry: false was obeyed
+    assert [c.error_type for c in usage(sqlite_engine)] == ["rejected"]
+
+
+def test_structured_output_models_get_a_json_schema(groq_env, monkeypatch, sqlite_url,
+                                                    sqlite_engine):  # fmt: skip
+    insert_post(sqlite_engine, "A post about software", external_id="1")
+    materialize(sqlite_url, [post_enrichments], llm=LLMResource(model="openai/gpt-oss-20b"))
+    materialize(sqlite_url, [post_tags])
+    enrich_request, tags_request = groq_env.state.requests
+    assert enrich_request["model"] == "openai/gpt-oss-20b"
+    schema = enrich_request["response_format"]["json_schema"]["schema"]
+    assert set(schema["required"]) >= {"keywords", "category", "sentiment"}
+    assert tags_request["response_format"] == {"type": "json_object"}  # llama-3.1-8b-instant
+    assert enrich_request["temperature"] == 0

@@ -87,3 +87,15 @@ def test_prices_from_config_and_unknown_models_priced_high():
                                                                 1_000_000, 0)  # fmt: skip
     with pytest.raises(ValueError, match="LLM_PRICES"):
         PriceTable.from_json("[1, 2]")
+
+
+def test_local_candidates_and_entities_come_verbatim_from_one_line():
+    from enrichment_assets.lib.local_enricher import _stop_words, entity_spans, keyword_candidates
+
+    stop_words = _stop_words()
+    text = "Poland votes on Sunday\n\nVoters in Poland back the European Central Bank plan."
+    candidates = keyword_candidates(text, stop_words)
+    assert "european central" in candidates and "central bank" in candidates
+    assert "sunday voters" not in candidates  # a line break separates them
+    assert all(" the " not in f" {c} " for c in candidates)  # stop words never kept
+    assert entity_spans(text, stop_words) == ["Poland", "European Central Bank"]

@@ -2,10 +2,11 @@
 
 `POST /openai/v1/chat/completions` answers like Groq: an OpenAI-style completion with `usage`
 and `x-ratelimit-*` headers, or Groq's error bodies: 429 with and without `retry-after`, 401
-`invalid_api_key`, 403, 503 with an HTML body from the proxy, 400 `json_validate_failed`. It can add
-latency, and enforce a requests-per-minute limit as a token bucket with a small burst, the way
-a provider does. Tests script failures with `script` (a queue of outcomes, one per request) and
-read what was asked in `requests`.
+`invalid_api_key`, 403, 413 "Request too large" with `x-should-retry: false`, 503 with an HTML
+body from the proxy, 400 `json_validate_failed`. It can add latency, and enforce a
+requests-per-minute limit as a token bucket with a small burst, the way a provider does. Tests
+script failures with `script` (a queue of outcomes, one per request) and read what was asked
+in `requests`.
 
 Answers by default: for an enrichment prompt, JSON with keywords taken from the post's words;
 for a tags prompt, tags copied from the text plus one invented tag (to exercise grounding).
@@ -170,6 +171,15 @@ class _Handler(BaseHTTPRequestHandler):
                 "Requested 1. Please try again in 100ms."
             )
             self._send(429, _error(message, "requests", "rate_limit_exceeded"),
+                       "application/json", headers)  # fmt: skip
+            return
+        if outcome == "413":  # as captured from Groq: no retry-after, and "do not retry"
+            headers["x-should-retry"] = "false"
+            message = (
+                "Request too large for model `llama-3.1-8b-instant` in organization `org_fake` "
+                "service tier `on_demand` on tokens per minute (TPM): Limit 6000, Requested 9000"
+            )
+            self._send(413, _error(message, "tokens", "rate_limit_exceeded"),
                        "application/json", headers)  # fmt: skip
             return
         if outcome == "503":
