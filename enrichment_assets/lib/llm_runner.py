@@ -150,6 +150,8 @@ class LLMRunner:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._inflight_cost = 0.0
+        self._answers_seen = 0
+        self._completion_tokens_seen = 0
 
     # --- public ---------------------------------------------------------------------------
 
@@ -221,6 +223,16 @@ class LLMRunner:
         # ~4 characters a token; the limiter is settled with the response's true count.
         return sum(len(message["content"]) for message in messages) // 4 + 20
 
+    def _expected_completion_tokens(self) -> int:
+        """What the answer will likely cost, for the token limiter: the cap until answers have
+        been seen, then 1.5× their mean (the limiter is settled with the truth afterwards, but
+        calls booked meanwhile were spaced by this guess, so a pessimistic one wastes TPM)."""
+        with self._lock:
+            if not self._answers_seen:
+                return self.task.max_tokens
+            mean = self._completion_tokens_seen / self._answers_seen
+        return min(self.task.max_tokens, int(mean * 1.5) + 10)
+
     def _call_until_done(self, item: WorkItem, key: CacheKey, outcome: Outcome) -> None:
         base_messages = self.task.build_messages(item.text)
         messages = base_messages
@@ -232,7 +244,7 @@ class LLMRunner:
                 outcome.status, outcome.error = self._stopped(item).status, self._stop_reason()
                 return
             prompt_estimate = self._estimate_prompt_tokens(messages)
-            estimate = prompt_estimate + self.task.max_tokens  # the answer may use its whole cap
+            estimate = prompt_estimate + self._expected_completion_tokens()
             if not self._reserve_budget(prompt_estimate):
                 outcome.status, outcome.error = "budget", self._stop_reason()
                 return
@@ -272,6 +284,9 @@ class LLMRunner:
             # An answer: account for it, then validate.
             self._release_budget(prompt_estimate)
             self.limiter.settle(estimate, result.total_tokens)
+            with self._lock:
+                self._answers_seen += 1
+                self._completion_tokens_seen += result.completion_tokens
             if pause := header_pause(result.headers, estimate):
                 self.limiter.pause(*pause)
             cost = self.prices.cost(
