@@ -35,6 +35,7 @@ from enrichment_assets.lib.llm_client import (
 from enrichment_assets.lib.llm_prompts import InvalidOutput, corrective_messages
 from enrichment_assets.lib.pricing import PriceTable
 from enrichment_assets.lib.rate_limiter import (
+    PauseTooLong,
     SharedRateLimiter,
     header_pause,
     retry_after_seconds,
@@ -96,6 +97,7 @@ class RunTotals:
     rate_limited: int = 0
     budget_reached: bool = False
     auth_error: str | None = None
+    stop_reason: str | None = None
 
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
@@ -183,7 +185,7 @@ class LLMRunner:
             return self.totals.auth_error
         if self.totals.budget_reached:
             return f"daily budget of {self.daily_budget_usd:.2f} USD reached (LLM_DAILY_BUDGET_USD)"
-        return "stopped"
+        return self.totals.stop_reason or "stopped"
 
     def _process(self, item: WorkItem) -> Outcome:
         key = CacheKey(
@@ -249,7 +251,14 @@ class LLMRunner:
                 outcome.status, outcome.error = "budget", self._stop_reason()
                 return
             try:
-                self.limiter.acquire(estimate, should_stop=self._stop.is_set)
+                try:
+                    self.limiter.acquire(estimate, should_stop=self._stop.is_set)
+                except PauseTooLong as pause:
+                    self._release_budget(prompt_estimate)
+                    with self._lock:
+                        self.totals.stop_reason = str(pause)
+                    self._stop.set()
+                    continue
                 if self._stop.is_set():
                     self._release_budget(prompt_estimate)
                     continue

@@ -86,6 +86,18 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+class PauseTooLong(Exception):
+    """The provider asked everyone to wait longer than a run should sit idle (a daily limit,
+    say): the run stops cleanly and leaves the rest for a later one."""
+
+    def __init__(self, seconds: float, reason: str | None) -> None:
+        super().__init__(
+            f"the provider asked to wait {seconds:.0f} s ({reason or 'rate limit'}); "
+            "stopping, the remaining posts are left for a later run"
+        )
+        self.seconds = seconds
+
+
 @dataclass(frozen=True)
 class Reservation:
     slot: float  # epoch seconds at which the call may start
@@ -103,8 +115,10 @@ class SharedRateLimiter:
         tokens_per_minute: float = 0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        max_pause_seconds: float = 300.0,
     ) -> None:
         self.engine = engine
+        self.max_pause_seconds = max_pause_seconds
         self.key = key
         self.request_interval = 60.0 / requests_per_minute if requests_per_minute > 0 else 0.0
         self.token_interval = 60.0 / tokens_per_minute if tokens_per_minute > 0 else 0.0
@@ -124,12 +138,13 @@ class SharedRateLimiter:
     def reserve(self, tokens: int = 0) -> Reservation:
         """Book the next free slot for one call of about `tokens` tokens."""
         if tokens_cap := self.tokens_per_minute:
-            tokens = min(
-                tokens, int(tokens_cap)
-            )  # one call larger than a minute's worth still runs
+            # One call larger than a minute's worth still runs (alone).
+            tokens = min(tokens, int(tokens_cap))
         with self.engine.begin() as connection:
             row = self._locked_row(connection)
             now = self.clock()
+            if row.paused_until - now > self.max_pause_seconds:
+                raise PauseTooLong(row.paused_until - now, row.pause_reason)
             slot = max(now, row.paused_until, row.request_tat, row.token_tat)
             # Both dimensions are spaced evenly (no burst): the next call may start once this
             # one's request interval and its share of the minute's tokens have passed.
@@ -143,7 +158,8 @@ class SharedRateLimiter:
         return Reservation(slot=slot, tokens=tokens)
 
     def acquire(self, tokens: int = 0, should_stop: Callable[[], bool] | None = None) -> float:
-        """Reserve a slot and sleep until it; returns the seconds waited."""
+        """Reserve a slot and sleep until it; returns the seconds waited. Raises PauseTooLong
+        when the provider's pause outlasts `max_pause_seconds`."""
         reservation = self.reserve(tokens)
         waited = 0.0
         while (delay := reservation.slot - self.clock()) > 0:

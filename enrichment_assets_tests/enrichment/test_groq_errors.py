@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import dagster as dg
 import pytest
 import sqlalchemy as sa
@@ -327,3 +329,21 @@ def test_structured_output_models_get_a_json_schema(groq_env, monkeypatch, sqlit
     assert set(schema["required"]) >= {"keywords", "category", "sentiment"}
     assert tags_request["response_format"] == {"type": "json_object"}  # llama-3.1-8b-instant
     assert enrich_request["temperature"] == 0
+
+
+def test_a_pause_longer_than_a_run_should_idle_stops_cleanly(groq_env, sqlite_url,
+                                                             sqlite_engine):  # fmt: skip
+    # Groq says "try again in 10 minutes" (a daily limit): stop, keep what was done.
+    groq_env.state.retry_after = "600"
+    groq_env.state.script.extend(["ok", "429"])
+    for i in range(4):
+        insert_post(sqlite_engine, f"Distinct post {i} about markets", external_id=str(i))
+    started = time.monotonic()
+    result = materialize(sqlite_url, [post_enrichments], llm=LLMResource(max_concurrency=1))
+    assert time.monotonic() - started < 30
+    assert result.success
+    metadata = metadata_of(result)
+    assert metadata["completed"] == 1 and metadata["left_for_later"] == 3
+    assert "asked to wait 600 s" in metadata["stopped"]
+    check = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert not check["every_post_enriched"].passed

@@ -56,6 +56,7 @@ class FakeGroqState:
     requests_per_minute: float | None = None  # server-enforced limit; None = unlimited
     burst: float = 2.0
     send_retry_after_on_limit: bool = True
+    retry_after: str = "1"  # what a scripted 429 says
     remaining_tokens: int = 18000  # what x-ratelimit-remaining-tokens reports
     reset_tokens: str = "7.66s"
     script: deque = field(default_factory=deque)  # outcomes for the next requests, in order
@@ -162,7 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(state.latency_seconds)
         if outcome in ("429", "429-no-retry-after"):
             if outcome == "429":
-                headers.setdefault("retry-after", "1")
+                headers.setdefault("retry-after", state.retry_after)
             else:
                 headers.pop("retry-after", None)
             message = (
