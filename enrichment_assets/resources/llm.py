@@ -95,6 +95,11 @@ class LLMResource(dg.ConfigurableResource):
             )
         model = self.resolved_model()
         base_url = self.base_url or settings.groq_base_url()
+        if base_url and base_url.rstrip("/").endswith("/openai/v1"):
+            raise LLMNotConfigured(
+                f"GROQ_BASE_URL must be the host only (e.g. https://api.groq.com), got "
+                f"{base_url!r}: the groq SDK appends /openai/v1/chat/completions itself"
+            )
         client = GroqChatClient(
             api_key=api_key,
             model=model,

@@ -347,3 +347,13 @@ def test_a_pause_longer_than_a_run_should_idle_stops_cleanly(groq_env, sqlite_ur
     assert "asked to wait 600 s" in metadata["stopped"]
     check = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert not check["every_post_enriched"].passed
+
+
+def test_a_base_url_with_the_api_path_fails_naming_the_setting(groq_env, monkeypatch,
+                                                               sqlite_url, sqlite_engine):  # fmt: skip
+    monkeypatch.setenv("GROQ_BASE_URL", groq_env.base_url + "/openai/v1")
+    insert_post(sqlite_engine, "Anything", external_id="1")
+    result = materialize(sqlite_url, [post_enrichments], raise_on_error=False)
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "GROQ_BASE_URL" in failure.event_specific_data.error.message
+    assert groq_env.state.requests == []
