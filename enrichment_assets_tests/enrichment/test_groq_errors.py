@@ -69,8 +69,9 @@ def test_completed_rows_usage_and_cost(groq_env, database_url, engine):
     )
 
 
-def test_429_with_retry_after_is_waited_for_by_everyone_then_retried(groq_env, sqlite_url,
-                                                                      sqlite_engine):  # fmt: skip
+def test_429_with_retry_after_is_waited_for_by_everyone_then_retried(
+    groq_env, sqlite_url, sqlite_engine
+):
     groq_env.state.script.extend(["429"])
     post = insert_post(sqlite_engine, "Markets rallied after the announcement", external_id="1")
     result = materialize(sqlite_url, [post_enrichments])
@@ -248,8 +249,9 @@ def test_force_on_one_channel_re_enriches_only_that_channel(groq_env, sqlite_url
     assert rows(sqlite_engine)[a].status == "completed"
 
 
-def test_budget_stops_cleanly_and_keeps_what_was_done(groq_env, sqlite_url, sqlite_engine,
-                                                      monkeypatch):  # fmt: skip
+def test_budget_stops_cleanly_and_keeps_what_was_done(
+    groq_env, sqlite_url, sqlite_engine, monkeypatch
+):
     # Price the fake model so that about two calls fit in the budget.
     monkeypatch.setenv("LLM_PRICES", '{"llama-3.1-8b-instant": {"input": 1000, "output": 1000}}')
     monkeypatch.setenv("LLM_DAILY_BUDGET_USD", "1.0")
@@ -268,8 +270,7 @@ def test_budget_stops_cleanly_and_keeps_what_was_done(groq_env, sqlite_url, sqli
     assert not check["every_post_enriched"].passed
 
 
-def test_tags_are_grounded_and_rewritten_only_when_they_change(groq_env, sqlite_url,
-                                                               sqlite_engine):  # fmt: skip
+def test_tags_are_grounded_and_rewritten_only_when_they_change(groq_env, sqlite_url, sqlite_engine):
     post = insert_post(sqlite_engine, "Quantum computing startup raises funding", external_id="1")
     result = materialize(sqlite_url, [post_tags])
     row = rows(sqlite_engine, "tags")[post]
@@ -318,8 +319,9 @@ def test_request_too_large_is_an_error_without_retry(groq_env, sqlite_url, sqlit
     assert [c.error_type for c in usage(sqlite_engine)] == ["rejected"]
 
 
-def test_structured_output_models_get_a_json_schema(groq_env, monkeypatch, sqlite_url,
-                                                    sqlite_engine):  # fmt: skip
+def test_structured_output_models_get_a_json_schema(
+    groq_env, monkeypatch, sqlite_url, sqlite_engine
+):
     insert_post(sqlite_engine, "A post about software", external_id="1")
     materialize(sqlite_url, [post_enrichments], llm=LLMResource(model="openai/gpt-oss-20b"))
     materialize(sqlite_url, [post_tags])
@@ -331,8 +333,7 @@ def test_structured_output_models_get_a_json_schema(groq_env, monkeypatch, sqlit
     assert enrich_request["temperature"] == 0
 
 
-def test_a_pause_longer_than_a_run_should_idle_stops_cleanly(groq_env, sqlite_url,
-                                                             sqlite_engine):  # fmt: skip
+def test_a_pause_longer_than_a_run_should_idle_stops_cleanly(groq_env, sqlite_url, sqlite_engine):
     # Groq says "try again in 10 minutes" (a daily limit): stop, keep what was done.
     groq_env.state.retry_after = "600"
     groq_env.state.script.extend(["ok", "429"])
@@ -349,8 +350,9 @@ def test_a_pause_longer_than_a_run_should_idle_stops_cleanly(groq_env, sqlite_ur
     assert not check["every_post_enriched"].passed
 
 
-def test_a_base_url_with_the_api_path_fails_naming_the_setting(groq_env, monkeypatch,
-                                                               sqlite_url, sqlite_engine):  # fmt: skip
+def test_a_base_url_with_the_api_path_fails_naming_the_setting(
+    groq_env, monkeypatch, sqlite_url, sqlite_engine
+):
     monkeypatch.setenv("GROQ_BASE_URL", groq_env.base_url + "/openai/v1")
     insert_post(sqlite_engine, "Anything", external_id="1")
     result = materialize(sqlite_url, [post_enrichments], raise_on_error=False)

@@ -86,8 +86,9 @@ def test_local_provider_fills_the_schema_over_a_range_in_one_run(database_url, e
     assert metadata["already_done"].value == 4 and metadata["dagster/row_count"].value == 4
 
 
-def test_provider_none_skips_with_a_reason_and_never_overwrites(monkeypatch, sqlite_url,
-                                                                sqlite_engine):  # fmt: skip
+def test_provider_none_skips_with_a_reason_and_never_overwrites(
+    monkeypatch, sqlite_url, sqlite_engine
+):
     done = insert_post(sqlite_engine, TEXTS[0], external_id="1")
     resources = {"db": DatabaseResource(url=sqlite_url), "llm": LLMResource()}
     dg.materialize([post_enrichments], resources=resources, partition_key="2024-05-01")
