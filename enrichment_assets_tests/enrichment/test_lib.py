@@ -99,3 +99,12 @@ def test_local_candidates_and_entities_come_verbatim_from_one_line():
     assert "sunday voters" not in candidates  # a line break separates them
     assert all(" the " not in f" {c} " for c in candidates)  # stop words never kept
     assert entity_spans(text, stop_words) == ["Poland", "European Central Bank"]
+
+
+def test_links_and_weekdays_are_never_keywords():
+    from enrichment_assets.lib.local_enricher import _stop_words, keyword_candidates
+
+    text = "Budget approved on Tuesday https://news.example/turkey-s-budget-approved read more"
+    candidates = keyword_candidates(text, _stop_words())
+    assert "budget approved" in candidates
+    assert not any("turkey" in c or "tuesday" in c or "news" in c for c in candidates)
