@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import dagster as dg
@@ -137,23 +138,25 @@ def test_rate_limit_headers_pause_before_the_limit_is_hit(groq_env, sqlite_url, 
 def test_calls_overlap_but_are_spread_evenly_under_a_server_side_bucket(
     monkeypatch, sqlite_url, sqlite_engine
 ):
-    # 1200/min with a burst of 2 enforced by the server; 0.3 s latency; 24 posts.
+    # 600/min with a burst of 2 enforced by the server; 0.3 s latency; 20 posts.
     from enrichment_assets_tests.fakes.groq_server import FakeGroqServer
 
-    with FakeGroqServer(latency_seconds=0.3, requests_per_minute=1200, burst=2) as server:
+    with FakeGroqServer(latency_seconds=0.3, requests_per_minute=600, burst=2) as server:
         monkeypatch.setenv("LLM_PROVIDER", "groq")
         monkeypatch.setenv("GROQ_API_KEY", API_KEY)
         monkeypatch.setenv("GROQ_BASE_URL", server.base_url)
-        monkeypatch.setenv("ENRICHMENT_RATE_LIMIT", "1200")
+        monkeypatch.setenv("ENRICHMENT_RATE_LIMIT", "600")
         monkeypatch.setenv("ENRICHMENT_TOKENS_PER_MINUTE", "0")
-        for i in range(24):
+        for i in range(20):
             insert_post(sqlite_engine, f"Distinct post {i} about markets", external_id=str(i))
         materialize(sqlite_url, [post_enrichments], llm=LLMResource(max_concurrency=8))
-        assert server.state.count(429) == 0
+        # A busy test machine may stall a thread once; a burst would draw many 429s.
+        assert server.state.count(429) <= 1
         arrivals = sorted(server.state.arrival_times)
-    span = arrivals[-1] - arrivals[0]
-    # Sequential calls would take 24 × 0.3 s = 7.2 s; evenly spaced at 20/s they take ~1.15 s.
-    assert 1.0 <= span < 3.0
+    gaps = sorted(b - a for a, b in itertools.pairwise(arrivals))
+    assert gaps[len(gaps) // 2] >= 0.08  # evenly spaced: the median gap is ~60/600 s
+    # Sequential calls would take 20 × 0.4 s = 8 s; overlapping, evenly spaced ones ~1.9 s.
+    assert arrivals[-1] - arrivals[0] < 4.5
     assert all(r.status == "completed" for r in rows(sqlite_engine).values())
 
 
