@@ -5,6 +5,7 @@ import dagster as dg
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets.resources.landing import LandingResource
+from enrichment_assets.resources.llm import LLMResource
 
 
 @dg.definitions
@@ -14,5 +15,6 @@ def resources() -> dg.Definitions:
             "db": DatabaseResource(),
             "landing": LandingResource(),
             "http": HttpResource(),
+            "llm": LLMResource(),
         }
     )

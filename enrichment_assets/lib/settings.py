@@ -37,6 +37,16 @@ def posts_start_date() -> date:
         raise ValueError(f"POSTS_START_DATE must be YYYY-MM-DD, got {raw!r}") from error
 
 
+# --- LLM enrichment (issue 3) ---------------------------------------------------------------
+
+DEFAULT_GROQ_MODEL = "llama-3.1-8b-instant"
+DEFAULT_ENRICHMENT_RATE_LIMIT = 30  # requests/min: Groq's free-tier RPM for most chat models
+DEFAULT_ENRICHMENT_TOKENS_PER_MINUTE = 6000  # Groq's free-tier TPM for llama-3.1-8b-instant
+DEFAULT_LLM_MAX_CONCURRENCY = 8
+DEFAULT_LLM_DAILY_BUDGET_USD = 5.0
+DEFAULT_ENRICHMENT_ERROR_RATE_THRESHOLD = 0.1
+
+
 def _number(name: str, default: float, cast: type = float, minimum: float = 0) -> float:
     raw = env(name)
     if raw is None:
@@ -103,3 +113,52 @@ def link_check_limit() -> int:
 
 def link_broken_jump_min() -> int:
     return _number("LINK_BROKEN_JUMP_MIN", 10, int, 1)
+
+
+def groq_api_key() -> str | None:
+    return env("GROQ_API_KEY")
+
+
+def groq_base_url() -> str | None:
+    """None means the SDK default (https://api.groq.com); the SDK appends /openai/v1/…"""
+    return env("GROQ_BASE_URL")
+
+
+def groq_model() -> str:
+    return env("GROQ_MODEL", DEFAULT_GROQ_MODEL)
+
+
+def llm_provider() -> str:
+    """`groq`, `local` or `none`; default `groq` when GROQ_API_KEY is set, else `local`."""
+    value = (env("LLM_PROVIDER") or ("groq" if groq_api_key() else "local")).lower()
+    if value not in {"groq", "local", "none"}:
+        raise ValueError(f"LLM_PROVIDER must be groq, local or none, got {value!r}")
+    return value
+
+
+def enrichment_rate_limit() -> float:
+    """Requests per minute, shared by every run and process."""
+    return _number("ENRICHMENT_RATE_LIMIT", DEFAULT_ENRICHMENT_RATE_LIMIT)
+
+
+def enrichment_tokens_per_minute() -> float:
+    """Tokens per minute, shared by every run and process (0 = no token limit)."""
+    return _number("ENRICHMENT_TOKENS_PER_MINUTE", DEFAULT_ENRICHMENT_TOKENS_PER_MINUTE)
+
+
+def llm_max_concurrency() -> int:
+    return max(1, _number("LLM_MAX_CONCURRENCY", DEFAULT_LLM_MAX_CONCURRENCY, int))
+
+
+def llm_daily_budget_usd() -> float:
+    """Estimated spend per UTC day across all runs; 0 = no cap."""
+    return _number("LLM_DAILY_BUDGET_USD", DEFAULT_LLM_DAILY_BUDGET_USD)
+
+
+def llm_prices() -> str | None:
+    """Optional JSON price table overriding the built-in one (USD per million tokens)."""
+    return env("LLM_PRICES")
+
+
+def enrichment_error_rate_threshold() -> float:
+    return _number("ENRICHMENT_ERROR_RATE_THRESHOLD", DEFAULT_ENRICHMENT_ERROR_RATE_THRESHOLD)

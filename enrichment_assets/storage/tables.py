@@ -205,3 +205,44 @@ http_cache = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False),
     sa.Index(None, "expires_at"),
 )
+
+
+# --- LLM enrichment (issue 3) ---------------------------------------------------------------
+
+# Never pay twice: one row per (kind, provider, model, prompt version, content hash). A worker
+# claims a key (status `pending`, with a lease) before it calls the provider, so two runs,
+# processes or Celery workers that meet the same text call once; the second reads the answer.
+llm_cache = sa.Table(
+    "llm_cache",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),  # llm | tags
+    sa.Column("provider", sa.String(64), nullable=False),
+    sa.Column("model", sa.String(128), nullable=False),
+    sa.Column("prompt_version", sa.String(64), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | completed
+    sa.Column("payload", Json),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_at", UTCDateTime),
+    sa.Column("prompt_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("completion_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cost_usd", sa.Float, nullable=False, server_default="0"),
+    *_timestamps(),
+    sa.UniqueConstraint("kind", "provider", "model", "prompt_version", "content_hash"),
+)
+
+# The shared rate limiter: one row per provider limit (provider:model). Each call reserves the
+# next free slot (GCRA: a theoretical arrival time per dimension) under a row lock, then sleeps
+# until it, so every process spreads its calls evenly over the minute; `paused_until` holds a
+# provider-imposed pause (retry-after, x-ratelimit-reset-*) for everyone.
+llm_rate_limit = sa.Table(
+    "llm_rate_limit",
+    metadata,
+    sa.Column("key", sa.String(256), primary_key=True),
+    sa.Column("request_tat", sa.Float, nullable=False, server_default="0"),  # epoch seconds
+    sa.Column("token_tat", sa.Float, nullable=False, server_default="0"),
+    sa.Column("paused_until", sa.Float, nullable=False, server_default="0"),
+    sa.Column("pause_reason", sa.Text),
+    sa.Column("updated_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+)

@@ -1,0 +1,146 @@
+"""`llm`: chat completions with structured output, shared rate limits, a cache and a usage log.
+
+Provider from LLM_PROVIDER: `groq` (the groq SDK; GROQ_API_KEY, GROQ_BASE_URL, GROQ_MODEL),
+`local` (offline: the packaged MiniLM and a sentiment lexicon; the default without a key) or
+`none` (skip, with a reason). Every field left unset is read from the environment at run time.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import dagster as dg
+from pydantic import Field
+from sqlalchemy.engine import Engine
+
+from enrichment_assets.lib import settings
+from enrichment_assets.lib.enrichment import (
+    Backend,
+    LLMBackend,
+    LocalBackend,
+    NoProviderBackend,
+    llm_task,
+)
+from enrichment_assets.lib.llm_cache import LLMCache
+from enrichment_assets.lib.llm_client import GroqChatClient
+from enrichment_assets.lib.llm_runner import LLMRunner, Task, UsageContext
+from enrichment_assets.lib.pricing import PriceTable
+from enrichment_assets.lib.rate_limiter import SharedRateLimiter
+
+_local_enricher = None
+_local_lock = threading.Lock()
+
+
+def shared_local_enricher():
+    """One local enricher per process: the model and label vectors load once."""
+    global _local_enricher
+    with _local_lock:
+        if _local_enricher is None:
+            from enrichment_assets.lib.local_enricher import LocalEnricher
+
+            _local_enricher = LocalEnricher()
+        return _local_enricher
+
+
+class LLMNotConfigured(Exception):
+    """A setting is missing or wrong; the message names it and holds no secret."""
+
+
+class LLMResource(dg.ConfigurableResource):
+    """The LLM used by enrichment and tagging; see the README for every setting."""
+
+    provider: str | None = Field(default=None, description="groq | local | none (LLM_PROVIDER)")
+    base_url: str | None = Field(default=None, description="GROQ_BASE_URL (SDK default if unset)")
+    model: str | None = Field(default=None, description="GROQ_MODEL")
+    requests_per_minute: float | None = Field(default=None, description="ENRICHMENT_RATE_LIMIT")
+    tokens_per_minute: float | None = Field(
+        default=None, description="ENRICHMENT_TOKENS_PER_MINUTE (0 = no token limit)"
+    )
+    max_concurrency: int | None = Field(default=None, description="LLM_MAX_CONCURRENCY")
+    daily_budget_usd: float | None = Field(
+        default=None, description="LLM_DAILY_BUDGET_USD (0 = no cap)"
+    )
+    timeout_seconds: float = Field(default=30.0, description="per-request timeout")
+    max_attempts: int = Field(
+        default=5, description="attempts per text on 429, timeout and 5xx before `error`"
+    )
+
+    def resolved_provider(self) -> str:
+        value = (self.provider or settings.llm_provider()).lower()
+        if value not in {"groq", "local", "none"}:
+            raise LLMNotConfigured(f"LLM_PROVIDER must be groq, local or none, got {value!r}")
+        return value
+
+    def resolved_model(self) -> str:
+        return self.model or settings.groq_model()
+
+    def backend(
+        self,
+        engine: Engine,
+        kind: str,
+        usage: UsageContext,
+        prompt_version: str | None = None,
+        force: bool = False,
+    ) -> Backend:
+        provider = self.resolved_provider()
+        if provider == "none":
+            return NoProviderBackend()
+        if provider == "local":
+            return LocalBackend(shared_local_enricher, kind, prompt_version)
+        api_key = settings.groq_api_key()
+        if not api_key:
+            raise LLMNotConfigured(
+                "LLM_PROVIDER is groq but GROQ_API_KEY is not set: set GROQ_API_KEY, "
+                "or LLM_PROVIDER=local to enrich offline"
+            )
+        model = self.resolved_model()
+        base_url = self.base_url or settings.groq_base_url()
+        if base_url and base_url.rstrip("/").endswith("/openai/v1"):
+            raise LLMNotConfigured(
+                f"GROQ_BASE_URL must be the host only (e.g. https://api.groq.com), got "
+                f"{base_url!r}: the groq SDK appends /openai/v1/chat/completions itself"
+            )
+        client = GroqChatClient(
+            api_key=api_key,
+            model=model,
+            base_url=base_url,
+            timeout_seconds=self.timeout_seconds,
+        )
+        rpm = (
+            self.requests_per_minute
+            if self.requests_per_minute is not None
+            else settings.enrichment_rate_limit()
+        )
+        tpm = (
+            self.tokens_per_minute
+            if self.tokens_per_minute is not None
+            else settings.enrichment_tokens_per_minute()
+        )
+        budget = (
+            self.daily_budget_usd
+            if self.daily_budget_usd is not None
+            else settings.llm_daily_budget_usd()
+        )
+        concurrency = self.max_concurrency or settings.llm_max_concurrency()
+        limiter = SharedRateLimiter(
+            engine, key=f"groq:{base_url or 'default'}:{model}", requests_per_minute=rpm,
+            tokens_per_minute=tpm,
+        )  # fmt: skip
+        prices = PriceTable.from_json(settings.llm_prices())
+
+        def runner_for(task: Task) -> LLMRunner:
+            return LLMRunner(
+                engine=engine,
+                client=client,
+                task=task,
+                limiter=limiter,
+                cache=LLMCache(engine),
+                prices=prices,
+                usage=usage,
+                max_concurrency=concurrency,
+                max_attempts=self.max_attempts,
+                daily_budget_usd=budget,
+                force=force,
+            )
+
+        return LLMBackend(client, runner_for, llm_task(kind, prompt_version))
