@@ -3,6 +3,8 @@
 import dagster as dg
 
 from enrichment_assets.resources.database import DatabaseResource
+from enrichment_assets.resources.huggingface import HuggingFaceResource
+from enrichment_assets.resources.kaggle import KaggleResource
 from enrichment_assets.resources.landing import LandingResource
 
 
@@ -12,5 +14,7 @@ def resources() -> dg.Definitions:
         resources={
             "db": DatabaseResource(),
             "landing": LandingResource(),
+            "hf": HuggingFaceResource(),
+            "kaggle": KaggleResource(),
         }
     )

@@ -1,0 +1,303 @@
+"""Writes into `datasets`, `watermarks` and `quarantined_rows`: upserts on the natural key,
+committed batch by batch so a killed run keeps what it wrote and a re-run resumes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from enrichment_assets.lib.catalog.meta_kaggle import QuarantinedRow
+from enrichment_assets.lib.catalog.records import CONTENT_COLUMNS, DatasetRecord
+from enrichment_assets.storage.tables import datasets, quarantined_rows, watermarks
+from enrichment_assets.storage.upsert import upsert
+
+SEEDED, PENDING, ENRICHED, ERROR = "seeded", "pending", "enriched", "error"
+WRITE_BATCH = 1000
+PREVIEW_ROWS = 10
+
+# How a batch of records meets the rows already there.
+SEED = "seed"  # a dump: insert new; refresh only rows no API has touched yet (still `seeded`)
+REPLACE = "replace"  # a full API record: insert or overwrite when the content changed
+REFRESH = "refresh"  # a list entry: newer than the row -> update what it carries, re-enrich
+
+
+@dataclass
+class WriteSummary:
+    counts: Counter = field(default_factory=Counter)
+    preview: list[DatasetRecord] = field(default_factory=list)
+    newest_modified: datetime | None = None
+
+    def as_metadata(self) -> dict[str, int]:
+        return {name: self.counts.get(name, 0) for name in ("new", "updated", "unchanged", "kept")}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _existing(connection: Connection, source: str, ids: Sequence[str]) -> dict[str, Any]:
+    rows = connection.execute(
+        sa.select(
+            datasets.c.external_id,
+            datasets.c.content_hash,
+            datasets.c.status,
+            datasets.c.source_modified_at,
+        ).where(datasets.c.source == source, datasets.c.external_id.in_(ids))
+    )
+    return {row.external_id: row for row in rows}
+
+
+def save_records(
+    engine: Engine,
+    records: Iterable[DatasetRecord],
+    *,
+    mode: str,
+    batch_size: int = WRITE_BATCH,
+    summary: WriteSummary | None = None,
+) -> WriteSummary:
+    """Upsert `records` in batches of `batch_size`, one transaction per batch."""
+    summary = summary or WriteSummary()
+    iterator = iter(records)
+    while batch := list(islice(iterator, batch_size)):
+        save_batch(engine, batch, mode=mode, summary=summary)
+    return summary
+
+
+def save_batch(
+    engine: Engine, batch: list[DatasetRecord], *, mode: str, summary: WriteSummary
+) -> None:
+    # The same id twice in one batch (a listing that shifted between pages): the last wins.
+    unique = list({(r.source, r.external_id): r for r in batch}.values())
+    now = _now()
+    with engine.begin() as connection:
+        for source in {r.source for r in unique}:
+            of_source = [r for r in unique if r.source == source]
+            existing = _existing(connection, source, [r.external_id for r in of_source])
+            inserts: list[dict[str, Any]] = []
+            for record in of_source:
+                row = record.row()
+                known = existing.get(record.external_id)
+                if record.source_modified_at is not None and (
+                    summary.newest_modified is None
+                    or record.source_modified_at > summary.newest_modified
+                ):
+                    summary.newest_modified = record.source_modified_at
+                if len(summary.preview) < PREVIEW_ROWS:
+                    summary.preview.append(record)
+                if known is None:
+                    summary.counts["new"] += 1
+                    row.update(status=SEEDED if mode in (SEED, REFRESH) else ENRICHED)
+                    inserts.append(row | {"fetched_at": now, "error": None})
+                    continue
+                if mode == REFRESH:
+                    _refresh(connection, record, known, summary, now)
+                    continue
+                if known.content_hash == row["content_hash"]:
+                    summary.counts["unchanged"] += 1
+                    continue
+                if mode == SEED and known.status != SEEDED:
+                    # An API has filled this row since: it is fresher than any dump.
+                    summary.counts["kept"] += 1
+                    continue
+                summary.counts["updated"] += 1
+                row.update(status=SEEDED if mode == SEED else ENRICHED)
+                inserts.append(row | {"fetched_at": now, "error": None})
+            if inserts:
+                upsert(connection, datasets, inserts, key=("source", "external_id"))
+
+
+def _refresh(connection, record: DatasetRecord, known, summary: WriteSummary, now) -> None:
+    """A list entry carries fewer fields than the full record: write what it has, and only if it
+    is newer than the row; the details asset then fetches the rest (status back to seeded)."""
+    stored = known.source_modified_at
+    if stored is not None and (
+        record.source_modified_at is None or record.source_modified_at <= stored
+    ):
+        summary.counts["unchanged"] += 1
+        return
+    values = {
+        name: getattr(record, name)
+        for name in CONTENT_COLUMNS
+        if getattr(record, name) not in (None, "", [], {})
+    }
+    values.update(status=SEEDED, error=None, fetched_at=now, updated_at=sa.func.now())
+    connection.execute(
+        datasets.update()
+        .where(datasets.c.source == record.source, datasets.c.external_id == record.external_id)
+        .values(**values)
+    )
+    summary.counts["updated"] += 1
+
+
+# -- watermarks ---------------------------------------------------------------------------------
+def get_watermark(engine: Engine, name: str) -> datetime | None:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(watermarks.c.value).where(watermarks.c.name == name)
+        ).scalar()
+
+
+def set_watermark(
+    engine: Engine, name: str, value: datetime | None, details: dict | None = None
+) -> None:
+    """Move the watermark forward only: a backfill of an old window never pulls it back."""
+    current = get_watermark(engine, name)
+    if value is None or (current is not None and value <= current):
+        return
+    with engine.begin() as connection:
+        upsert(
+            connection,
+            watermarks,
+            [{"name": name, "value": value, "details": details or {}}],
+            key=("name",),
+        )
+
+
+# -- quarantine ---------------------------------------------------------------------------------
+def save_quarantined(engine: Engine, source: str, rows: Iterable[QuarantinedRow]) -> int:
+    values = [
+        {"source": source, "file": r.file, "line": r.line, "reason": r.reason, "raw": r.raw}
+        for r in rows
+    ]
+    if not values:
+        return 0
+    with engine.begin() as connection:
+        return upsert(connection, quarantined_rows, values, key=("source", "file", "line"))
+
+
+# -- the Kaggle details queue -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Pending:
+    id: int
+    external_id: str
+    ref: str | None
+    attempts: int
+
+
+def claim_for_details(engine: Engine, batch_size: int, max_attempts: int) -> list[Pending]:
+    """The next `batch_size` Kaggle rows to enrich, marked `pending` in one transaction.
+
+    Rows left `pending` by a killed run come first, then `seeded`, then `error`s that were
+    transient (a 429 or 5xx that outlived the retries) and have attempts left."""
+    order = sa.case((datasets.c.status == PENDING, 0), (datasets.c.status == SEEDED, 1), else_=2)
+    wanted = sa.or_(
+        datasets.c.status.in_((PENDING, SEEDED)),
+        sa.and_(
+            datasets.c.status == ERROR,
+            datasets.c.error_retryable.is_(True),
+            datasets.c.attempts < max_attempts,
+        ),
+    )
+    with engine.begin() as connection:
+        rows = connection.execute(
+            sa.select(datasets.c.id, datasets.c.external_id, datasets.c.ref, datasets.c.attempts)
+            .where(datasets.c.source == "kaggle", wanted)
+            .order_by(order, datasets.c.id)
+            .limit(batch_size)
+        ).all()
+        if rows:
+            connection.execute(
+                datasets.update()
+                .where(datasets.c.id.in_([row.id for row in rows]))
+                .values(status=PENDING, updated_at=sa.func.now())
+            )
+    return [Pending(row.id, row.external_id, row.ref, row.attempts) for row in rows]
+
+
+def mark_enriched(engine: Engine, pending: Pending, record: DatasetRecord) -> str:
+    """Write the full API record over the row; 'updated' or 'unchanged' by content hash.
+
+    The API's dataset has no creation date and fewer counters than the dump: what it lacks is
+    kept from the row (creation date, `extra` keys) rather than blanked."""
+    with engine.begin() as connection:
+        before = connection.execute(
+            sa.select(
+                datasets.c.content_hash, datasets.c.source_created_at, datasets.c.extra
+            ).where(datasets.c.id == pending.id)
+        ).one()
+        if record.source_created_at is None:
+            record.source_created_at = before.source_created_at
+        record.extra = {**(before.extra or {}), **record.extra}
+        row = record.row()
+        row.pop("source")
+        row.pop("external_id")
+        connection.execute(
+            datasets.update()
+            .where(datasets.c.id == pending.id)
+            .values(
+                **row,
+                status=ENRICHED,
+                error=None,
+                error_retryable=None,
+                attempts=pending.attempts + 1,
+                fetched_at=_now(),
+                updated_at=sa.func.now(),
+            )
+        )
+    return "unchanged" if before.content_hash == row["content_hash"] else "updated"
+
+
+def mark_error(engine: Engine, pending: Pending, reason: str, retryable: bool) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            datasets.update()
+            .where(datasets.c.id == pending.id)
+            .values(
+                status=ERROR,
+                error=reason[:2000],
+                error_retryable=retryable,
+                attempts=pending.attempts + 1,
+                updated_at=sa.func.now(),
+            )
+        )
+
+
+# -- what the UI shows --------------------------------------------------------------------------
+def status_counts(engine: Engine, source: str) -> dict[str, int]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(datasets.c.status, sa.func.count())
+            .where(datasets.c.source == source)
+            .group_by(datasets.c.status)
+        )
+        return {status: count for status, count in rows}
+
+
+def duplicate_keys(engine: Engine, source: str) -> list[str]:
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                sa.select(datasets.c.external_id)
+                .where(datasets.c.source == source)
+                .group_by(datasets.c.external_id)
+                .having(sa.func.count() > 1)
+                .limit(20)
+            ).scalars()
+        )
+
+
+def preview_markdown(records: Sequence[DatasetRecord]) -> str:
+    """A small markdown table of what a run wrote (no pandas needed)."""
+    lines = ["| id | title | owner | modified | downloads | likes |", "|---|---|---|---|---|---|"]
+    for record in records:
+        title = (record.title or "").replace("|", "\\|").replace("\n", " ")[:60]
+        modified = record.source_modified_at.isoformat() if record.source_modified_at else ""
+        lines.append(
+            f"| {record.external_id} | {title} | {record.owner or ''} | {modified} "
+            f"| {record.downloads if record.downloads is not None else ''} "
+            f"| {record.likes if record.likes is not None else ''} |"
+        )
+    return "\n".join(lines)
+
+
+def iter_batches(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
