@@ -16,15 +16,40 @@ from enrichment_assets_tests.fakes.hf_hub import FakeHub
 from enrichment_assets_tests.fakes.kaggle_api import FakeKaggle
 
 SAMPLE = settings.SAMPLE_DIR
-DATASETS_HEADER = (
-    "Id,CreatorUserId,OwnerUserId,OwnerOrganizationId,CurrentDatasetVersionId,"
-    "CurrentDatasourceVersionId,ForumId,Type,CreationDate,LastActivityDate,TotalViews,"
-    "TotalDownloads,TotalVotes,TotalKernels,Medal,MedalAwardDate"
-).split(",")
-VERSIONS_HEADER = (
-    "Id,DatasetId,DatasourceVersionId,CreatorUserId,LicenseName,CreationDate,VersionNumber,"
-    "Title,Slug,Subtitle,Description,VersionNotes,TotalCompressedBytes,TotalUncompressedBytes"
-).split(",")
+DATASETS_HEADER = [
+    "Id",
+    "CreatorUserId",
+    "OwnerUserId",
+    "OwnerOrganizationId",
+    "CurrentDatasetVersionId",
+    "CurrentDatasourceVersionId",
+    "ForumId",
+    "Type",
+    "CreationDate",
+    "LastActivityDate",
+    "TotalViews",
+    "TotalDownloads",
+    "TotalVotes",
+    "TotalKernels",
+    "Medal",
+    "MedalAwardDate",
+]
+VERSIONS_HEADER = [
+    "Id",
+    "DatasetId",
+    "DatasourceVersionId",
+    "CreatorUserId",
+    "LicenseName",
+    "CreationDate",
+    "VersionNumber",
+    "Title",
+    "Slug",
+    "Subtitle",
+    "Description",
+    "VersionNotes",
+    "TotalCompressedBytes",
+    "TotalUncompressedBytes",
+]
 
 
 @pytest.fixture

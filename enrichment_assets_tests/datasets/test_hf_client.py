@@ -20,7 +20,9 @@ def test_listing_follows_link_pages_newest_first_with_expand(fake_hub):
         "speech-lab/commonvoice-mini",
     ]
     first = fake_hub.requests[0]
-    assert first["query"]["sort"] == ["lastModified"] and sorted(first["query"]["expand"]) == sorted(EXPAND)
+    assert first["query"]["sort"] == ["lastModified"] and sorted(
+        first["query"]["expand"]
+    ) == sorted(EXPAND)
     assert "authorization" not in first["headers"]  # no token configured, none read from disk
     squad = next(r for r in records if r.external_id == "rajpurkar/squad")
     assert squad.url == f"{fake_hub.url}/datasets/rajpurkar/squad"

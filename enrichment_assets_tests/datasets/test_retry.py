@@ -20,7 +20,10 @@ from enrichment_assets.lib.catalog.retry import (
     [
         ({"Retry-After": "7"}, 7.0),
         ({"Retry-After": "Sun, 22 Nov 2026 12:00:30 GMT"}, 30.0),
-        ({"RateLimit": '"api";r=0;t=55', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'}, 55.0),
+        (
+            {"RateLimit": '"api";r=0;t=55', "RateLimit-Policy": '"fixed window";"api";q=500;w=300'},
+            55.0,
+        ),
         ({"RateLimit": '"api";r=12;t=55'}, None),  # requests left: the limit is not the reason
         ({}, None),
     ],

@@ -16,14 +16,35 @@ from typing import Any
 from enrichment_assets_tests.fakes.base import FakeServer, Reply
 
 VALID_EXPAND = set(
-    "author cardData citation createdAt description disabled downloads downloadsAllTime gated "
-    "lastModified likes mainSize paperswithcode_id private resourceGroup sha siblings tags "
-    "trendingScore usedStorage".split()
+    [
+        "author",
+        "cardData",
+        "citation",
+        "createdAt",
+        "description",
+        "disabled",
+        "downloads",
+        "downloadsAllTime",
+        "gated",
+        "lastModified",
+        "likes",
+        "mainSize",
+        "paperswithcode_id",
+        "private",
+        "resourceGroup",
+        "sha",
+        "siblings",
+        "tags",
+        "trendingScore",
+        "usedStorage",
+    ]
 )
 
 
 class FakeHub(FakeServer):
-    def __init__(self, datasets: list[dict[str, Any]], page_size: int = 3, token: str | None = None):
+    def __init__(
+        self, datasets: list[dict[str, Any]], page_size: int = 3, token: str | None = None
+    ):
         super().__init__()
         self.datasets = datasets
         self.page_size = page_size
@@ -41,11 +62,14 @@ class FakeHub(FakeServer):
         items = list(self.datasets)
         if query.get("sort") == ["lastModified"]:
             items.sort(key=lambda item: item.get("lastModified") or "", reverse=True)
-        offset = int(base64.urlsafe_b64decode(query["cursor"][0]).decode()) if "cursor" in query else 0
+        offset = (
+            int(base64.urlsafe_b64decode(query["cursor"][0]).decode()) if "cursor" in query else 0
+        )
         page = items[offset : offset + self.page_size]
         if expand:
             page = [
-                {k: v for k, v in item.items() if k in expand or k in ("id", "_id")} for item in page
+                {k: v for k, v in item.items() if k in expand or k in ("id", "_id")}
+                for item in page
             ]
         headers_out = {}
         if offset + self.page_size < len(items):
