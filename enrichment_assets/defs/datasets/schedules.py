@@ -10,13 +10,11 @@ from enrichment_assets.defs.datasets.assets import (
     kaggle_dataset_details,
     kaggle_latest_datasets,
 )
-from enrichment_assets.defs.partitions import datasets_daily
 
-hf_datasets_job = dg.define_asset_job(
-    "hf_datasets_job", selection=[hf_datasets], partitions_def=datasets_daily
-)
+# Both feeds are partitioned by `datasets_daily`; the jobs infer it from the selection.
+hf_datasets_job = dg.define_asset_job("hf_datasets_job", selection=[hf_datasets])
 kaggle_latest_datasets_job = dg.define_asset_job(
-    "kaggle_latest_datasets_job", selection=[kaggle_latest_datasets], partitions_def=datasets_daily
+    "kaggle_latest_datasets_job", selection=[kaggle_latest_datasets]
 )
 kaggle_dataset_details_job = dg.define_asset_job(
     "kaggle_dataset_details_job", selection=[kaggle_dataset_details]
