@@ -6,11 +6,13 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from enrichment_assets.defs.datasets.schedules import (
-    hf_datasets_daily,
-    kaggle_dataset_details_hourly,
-    kaggle_latest_datasets_daily,
-)
+from enrichment_assets.definitions import defs
+
+# A partitioned schedule is resolved against the whole project's assets, as the daemon does.
+_definitions = defs()
+hf_datasets_daily = _definitions.resolve_schedule_def("hf_datasets_daily")
+kaggle_latest_datasets_daily = _definitions.resolve_schedule_def("kaggle_latest_datasets_daily")
+kaggle_dataset_details_hourly = _definitions.resolve_schedule_def("kaggle_dataset_details_hourly")
 
 
 def _run_requests(schedule, when: datetime):
