@@ -79,7 +79,7 @@ def test_malformed_rows_are_quarantined_with_their_line_and_the_rest_lands(tmp_p
     reader = MetaKaggleReader(tmp_path)
     records = {r.external_id: r for r in reader.records()}
     assert sorted(records) == ["1", "3", "5"]
-    assert records["5"].description == 'a "quoted",\n\nmulti-line text'
+    assert records["5"].description == 'a "quoted", \n\nmulti-line text'  # layout kept
     where = sorted((q.file, q.line) for q in reader.quarantined)
     assert where == [
         ("DatasetVersions.csv", 5),

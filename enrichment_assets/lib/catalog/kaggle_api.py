@@ -35,7 +35,13 @@ from kagglesdk.datasets.types.dataset_api_service import (
 from kagglesdk.datasets.types.dataset_enums import DatasetSortBy
 
 from enrichment_assets.lib.catalog.meta_kaggle import KAGGLE_DATASET_URL
-from enrichment_assets.lib.catalog.records import KAGGLE, DatasetRecord, clean_text, utc
+from enrichment_assets.lib.catalog.records import (
+    KAGGLE,
+    DatasetRecord,
+    clean_text,
+    strip_text,
+    utc,
+)
 from enrichment_assets.lib.catalog.retry import RetriesExhausted, RetryPolicy, send_with_retries
 
 KAGGLE_PAGE_CAP = 500  # the list API stops serving past ~500 pages (Kaggle/kaggle-cli#553)
@@ -90,7 +96,7 @@ def record_from_api(item: dict[str, Any] | ApiDataset) -> DatasetRecord:
         source=KAGGLE,
         external_id=str(dataset.id),
         title=clean_text(dataset.title),
-        description=clean_text(dataset.description),
+        description=strip_text(dataset.description),
         url=dataset.url or (KAGGLE_DATASET_URL.format(ref=ref) if ref else None),
         owner=owner,
         license=dataset.license_name or None,

@@ -23,9 +23,17 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
-from enrichment_assets.lib.catalog.records import KAGGLE, DatasetRecord, as_int, clean_text
+from enrichment_assets.lib.catalog.records import (
+    KAGGLE,
+    DatasetRecord,
+    as_int,
+    clean_text,
+    strip_text,
+)
 
 DATASETS_FILE = "Datasets.csv"
 VERSIONS_FILE = "DatasetVersions.csv"
@@ -34,6 +42,35 @@ ORGANIZATIONS_FILE = "Organizations.csv"
 KAGGLE_DATASET_URL = "https://www.kaggle.com/datasets/{ref}"
 QUARANTINE_SOURCE = "meta_kaggle"
 _RAW_KEPT = 2000  # characters of a quarantined row kept for the operator
+
+# The columns read, by name (any order, any vintage).
+DATASET_COLUMNS = (
+    "Id",
+    "OwnerUserId",
+    "OwnerOrganizationId",
+    "CurrentDatasetVersionId",
+    "CreationDate",
+    "LastActivityDate",
+    "TotalViews",
+    "TotalDownloads",
+    "TotalVotes",
+    "TotalKernels",
+    "Medal",
+)
+VERSION_COLUMNS = (
+    "Id",
+    "DatasetId",
+    "LicenseName",
+    "CreationDate",
+    "VersionNumber",
+    "Title",
+    "Slug",
+    "Subtitle",
+    "Description",
+    "TotalUncompressedBytes",
+)
+(V_ID, V_DATASET, V_LICENSE, V_CREATED, V_NUMBER, V_TITLE, V_SLUG, V_SUBTITLE, V_DESCRIPTION,
+ V_BYTES) = range(len(VERSION_COLUMNS))  # fmt: skip
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # descriptions run to megabytes
 
@@ -55,25 +92,35 @@ def parse_us_datetime(value: str | None) -> datetime | None:
     or unparseable (the DuckDB pipeline over the dump also meets rows that match no format)."""
     if not value:
         return None
-    value = value.strip()
-    try:
-        if len(value) >= 10 and value[2] == "/" and value[5] == "/":  # the common, fast path
-            year, month, day = int(value[6:10]), int(value[0:2]), int(value[3:5])
-            if len(value) == 10:
-                return datetime(year, month, day, tzinfo=UTC)
-            clock = value[11:].split(":")
-            return datetime(
-                year, month, day, int(clock[0]), int(clock[1]), int(float(clock[2])), tzinfo=UTC
+    if len(value) == 10:  # date only: few distinct values in a dump, so remembered
+        return _parse_date_only(value)
+    if len(value) == 19 and value[2] == "/" and value[5] == "/" and value[10] == " ":
+        try:  # the common layout, rearranged for the C ISO parser
+            return datetime.fromisoformat(
+                f"{value[6:10]}-{value[0:2]}-{value[3:5]}T{value[11:]}+00:00"
             )
-        for layout in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y"):
-            try:
-                return datetime.strptime(value, layout).replace(tzinfo=UTC)
-            except ValueError:
-                continue
+        except ValueError:
+            return None
+    return _parse_other(value)
+
+
+@lru_cache(maxsize=65536)
+def _parse_date_only(value: str) -> datetime | None:
+    return _parse_other(value)
+
+
+def _parse_other(value: str) -> datetime | None:
+    value = value.strip()
+    for layout in ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(value, layout).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    except (ValueError, IndexError):
+    except ValueError:
         return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 class _Columns:
@@ -86,11 +133,12 @@ class _Columns:
         if missing:
             raise MetaKaggleError(f"{file}: required column(s) {', '.join(missing)} missing")
 
-    def getter(self, name: str):
-        position = self.index.get(name)
-        if position is None:
-            return lambda row: ""
-        return lambda row: row[position]
+    def picker(self, names: tuple[str, ...]):
+        """row -> the values of `names`, in order, in one call; a missing column reads ""."""
+        positions = [self.index.get(name) for name in names]
+        if all(position is not None for position in positions):
+            return itemgetter(*positions)
+        return lambda row: tuple("" if p is None else row[p] for p in positions)
 
 
 class MetaKaggleReader:
@@ -168,53 +216,26 @@ class MetaKaggleReader:
         rows = self._rows(datasets_path, ("Id", "CurrentDatasetVersionId"))
         first = next(rows, None)
         if first is not None:
-            c = self._columns
-            get = {
-                name: c.getter(name)
-                for name in (
-                    "Id",
-                    "OwnerUserId",
-                    "OwnerOrganizationId",
-                    "CurrentDatasetVersionId",
-                    "CreationDate",
-                    "LastActivityDate",
-                    "TotalViews",
-                    "TotalDownloads",
-                    "TotalVotes",
-                    "TotalKernels",
-                    "Medal",
-                )
-            }
+            pick = self._columns.picker(DATASET_COLUMNS)
             for line, row in _chain(first, rows):
-                dataset_id = as_int(get["Id"](row))
-                version_raw = get["CurrentDatasetVersionId"](row)
+                (raw_id, user, org, version_raw, *rest) = pick(row)
+                dataset_id = as_int(raw_id)
                 version_id = as_int(version_raw)
                 if dataset_id is None or (version_raw and version_id is None):
-                    bad = "Id" if dataset_id is None else "CurrentDatasetVersionId"
+                    bad, value = (
+                        ("Id", raw_id)
+                        if dataset_id is None
+                        else ("CurrentDatasetVersionId", version_raw)
+                    )
                     self._quarantine(
-                        DATASETS_FILE,
-                        line,
-                        f"{bad} is not an integer: {get[bad](row)!r}",
-                        ",".join(row),
+                        DATASETS_FILE, line, f"{bad} is not an integer: {value!r}", ",".join(row)
                     )
                     continue
-                user, org = get["OwnerUserId"](row), get["OwnerOrganizationId"](row)
                 if org:
                     owner_orgs.add(org)
                 elif user:
                     owner_users.add(user)
-                small = (
-                    dataset_id,
-                    user,
-                    org,
-                    get["CreationDate"](row),
-                    get["LastActivityDate"](row),
-                    get["TotalViews"](row),
-                    get["TotalDownloads"](row),
-                    get["TotalVotes"](row),
-                    get["TotalKernels"](row),
-                    get["Medal"](row),
-                )
+                small = (dataset_id, user, org, *rest)
                 if version_id is None:
                     without_current[dataset_id] = small
                 else:
@@ -226,46 +247,32 @@ class MetaKaggleReader:
         orgs = self._names(ORGANIZATIONS_FILE, "Slug", owner_orgs)
 
         # 3. DatasetVersions.csv streams past; each current version completes one dataset.
-        fallback: dict[int, tuple[int, list[str]]] = {}  # dataset id -> (version number, row)
+        fallback: dict[int, tuple[int, tuple]] = {}  # dataset id -> (version number, version)
         rows = self._rows(versions_path, ("Id", "DatasetId", "Title", "Slug"))
         first = next(rows, None)
         if first is not None:
-            c = self._columns
-            vget = {
-                name: c.getter(name)
-                for name in (
-                    "Id",
-                    "DatasetId",
-                    "LicenseName",
-                    "CreationDate",
-                    "VersionNumber",
-                    "Title",
-                    "Slug",
-                    "Subtitle",
-                    "Description",
-                    "TotalUncompressedBytes",
-                )
-            }
+            pick = self._columns.picker(VERSION_COLUMNS)
             for line, row in _chain(first, rows):
-                version_id = as_int(vget["Id"](row))
+                version = pick(row)
+                version_id = as_int(version[V_ID])
                 if version_id is None:
                     self._quarantine(
                         VERSIONS_FILE,
                         line,
-                        f"Id is not an integer: {vget['Id'](row)!r}",
+                        f"Id is not an integer: {version[V_ID]!r}",
                         ",".join(row),
                     )
                     continue
                 self.counts["versions_read"] += 1
                 small = by_version.pop(version_id, None)
                 if small is not None:
-                    yield self._record(small, self._version_fields(vget, row), users, orgs)
+                    yield self._record(small, version, users, orgs)
                     continue
-                dataset_id = as_int(vget["DatasetId"](row))
+                dataset_id = as_int(version[V_DATASET])
                 if dataset_id in without_current:
-                    number = as_int(vget["VersionNumber"](row)) or 0
+                    number = as_int(version[V_NUMBER]) or 0
                     if dataset_id not in fallback or number >= fallback[dataset_id][0]:
-                        fallback[dataset_id] = (number, self._version_fields(vget, row))
+                        fallback[dataset_id] = (number, version)
 
         # 4. Datasets whose version never showed up still exist: land them without a title.
         for dataset_id, small in without_current.items():
@@ -273,10 +280,6 @@ class MetaKaggleReader:
             yield self._record(small, version, users, orgs)
         for small in by_version.values():
             yield self._record(small, None, users, orgs)
-
-    @staticmethod
-    def _version_fields(vget, row) -> dict[str, str]:
-        return {name: getter(row) for name, getter in vget.items()}
 
     def _names(self, file: str, column: str, wanted: set[str]) -> dict[str, str]:
         path = self._path(file, required=False)
@@ -293,13 +296,13 @@ class MetaKaggleReader:
     def _record(
         self,
         small: tuple,
-        version: dict[str, str] | None,
+        version: tuple | None,
         users: dict[str, str],
         orgs: dict[str, str],
     ) -> DatasetRecord:
         (dataset_id, user, org, created, activity, views, downloads, votes, kernels, medal) = small
         owner = orgs.get(org) if org else users.get(user) if user else None
-        slug = (version or {}).get("Slug") or None
+        slug = version[V_SLUG] if version is not None else None
         ref = f"{owner}/{slug}" if owner and slug else None
         if version is None:
             self.counts["without_version"] += 1
@@ -308,31 +311,36 @@ class MetaKaggleReader:
         if owner is None:
             self.counts["without_owner"] += 1
         created_at = parse_us_datetime(created)
-        modified_at = parse_us_datetime(activity) or parse_us_datetime(
-            (version or {}).get("CreationDate")
-        )
-        if (created and created_at is None) or (activity and parse_us_datetime(activity) is None):
+        active_at = parse_us_datetime(activity)
+        if (created and created_at is None) or (activity and active_at is None):
             self.counts["unparsed_dates"] += 1
-        extra = {
-            "views": as_int(views),
-            "kernels": as_int(kernels),
-            "owner_user_id": as_int(user),
-            "owner_organization_id": as_int(org),
-        }
+        extra = {"views": as_int(views), "kernels": as_int(kernels)}
+        if org:
+            extra["owner_organization_id"] = as_int(org)
+        elif user:
+            extra["owner_user_id"] = as_int(user)
         if medal:
             extra["medal"] = as_int(medal)
+        title = description = license_name = None
         if version is not None:
-            extra["subtitle"] = clean_text(version.get("Subtitle"))
-            extra["version_number"] = as_int(version.get("VersionNumber"))
-            extra["total_bytes"] = as_int(version.get("TotalUncompressedBytes"))
+            modified_at = active_at or parse_us_datetime(version[V_CREATED])
+            title = clean_text(version[V_TITLE])
+            description = strip_text(version[V_DESCRIPTION])
+            license_name = version[V_LICENSE] or None
+            if version[V_SUBTITLE]:
+                extra["subtitle"] = clean_text(version[V_SUBTITLE])
+            extra["version_number"] = as_int(version[V_NUMBER])
+            extra["total_bytes"] = as_int(version[V_BYTES])
+        else:
+            modified_at = active_at
         return DatasetRecord(
             source=KAGGLE,
             external_id=str(dataset_id),
-            title=clean_text((version or {}).get("Title")),
-            description=clean_text((version or {}).get("Description")),
+            title=title,
+            description=description,
             url=KAGGLE_DATASET_URL.format(ref=ref) if ref else None,
             owner=owner,
-            license=(version or {}).get("LicenseName") or None,
+            license=license_name,
             downloads=as_int(downloads),
             likes=as_int(votes),
             source_created_at=created_at,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-
-from enrichment_assets.lib.hashing import stable_hash
 
 HUGGINGFACE = "huggingface"
 KAGGLE = "kaggle"
@@ -47,19 +46,32 @@ class DatasetRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def content_hash(self) -> str:
-        """What makes two fetches of one dataset "the same": every content column, in order."""
-        return stable_hash(
-            *(
-                value.isoformat() if isinstance(value, datetime) else value
-                for value in (getattr(self, name) for name in CONTENT_COLUMNS)
+        """What makes two fetches of one dataset "the same": every content column, in order
+        (times as epoch seconds: the repr of a datetime is the slow part of hashing a seed)."""
+        created, modified = self.source_created_at, self.source_modified_at
+        text = "\x1f".join(
+            (
+                self.title or "",
+                self.description or "",
+                self.url or "",
+                self.owner or "",
+                self.license or "",
+                repr(self.tags),
+                repr(self.downloads),
+                repr(self.likes),
+                repr(created.timestamp()) if created is not None else "",
+                repr(modified.timestamp()) if modified is not None else "",
+                self.ref or "",
+                repr(self.extra),
             )
         )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def row(self) -> dict[str, Any]:
         values = {name: getattr(self, name) for name in CONTENT_COLUMNS}
-        values.update(
-            source=self.source, external_id=self.external_id, content_hash=self.content_hash()
-        )
+        values["source"] = self.source
+        values["external_id"] = self.external_id
+        values["content_hash"] = self.content_hash()
         return values
 
 
@@ -87,9 +99,20 @@ _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def clean_text(text: str | None) -> str | None:
-    """Lines trimmed, spaces collapsed, at most one blank line in a row; None when empty."""
+    """Lines trimmed, spaces collapsed, at most one blank line in a row; None when empty.
+    For titles and excerpts: markdown bodies keep their layout (see `strip_text`)."""
     if text is None:
         return None
+    if "\n" not in text and "\t" not in text and "  " not in text:  # the common case, fast
+        return text.strip() or None
     lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
     text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
     return text or None
+
+
+def strip_text(text: str | None) -> str | None:
+    """Outer whitespace only: a markdown description's indentation and line breaks are its
+    layout (code blocks, lists)."""
+    if text is None:
+        return None
+    return text.strip() or None

@@ -3,14 +3,18 @@ committed batch by batch so a killed run keeps what it wrote and a re-run resume
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg.types.json import Jsonb
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from enrichment_assets.lib.catalog.meta_kaggle import QuarantinedRow
@@ -19,7 +23,7 @@ from enrichment_assets.storage.tables import datasets, quarantined_rows, waterma
 from enrichment_assets.storage.upsert import upsert
 
 SEEDED, PENDING, ENRICHED, ERROR = "seeded", "pending", "enriched", "error"
-WRITE_BATCH = 1000
+WRITE_BATCH = 5000  # rows per transaction: a killed seed redoes at most this many
 PREVIEW_ROWS = 10
 
 # How a batch of records meets the rows already there.
@@ -76,13 +80,15 @@ def save_batch(
     # The same id twice in one batch (a listing that shifted between pages): the last wins.
     unique = list({(r.source, r.external_id): r for r in batch}.values())
     now = _now()
+    rows = [record.row() for record in unique]  # hashed before the write lock is taken
     with engine.begin() as connection:
         for source in {r.source for r in unique}:
-            of_source = [r for r in unique if r.source == source]
-            existing = _existing(connection, source, [r.external_id for r in of_source])
+            of_source = [
+                (r, row) for r, row in zip(unique, rows, strict=True) if r.source == source
+            ]
+            existing = _existing(connection, source, [r.external_id for r, _ in of_source])
             inserts: list[dict[str, Any]] = []
-            for record in of_source:
-                row = record.row()
+            for record, row in of_source:
                 known = existing.get(record.external_id)
                 if record.source_modified_at is not None and (
                     summary.newest_modified is None
@@ -93,8 +99,9 @@ def save_batch(
                     summary.preview.append(record)
                 if known is None:
                     summary.counts["new"] += 1
-                    row.update(status=SEEDED if mode in (SEED, REFRESH) else ENRICHED)
-                    inserts.append(row | {"fetched_at": now, "error": None})
+                    row["status"] = SEEDED if mode in (SEED, REFRESH) else ENRICHED
+                    row["fetched_at"], row["error"] = now, None
+                    inserts.append(row)
                     continue
                 if mode == REFRESH:
                     _refresh(connection, record, known, summary, now)
@@ -107,10 +114,72 @@ def save_batch(
                     summary.counts["kept"] += 1
                     continue
                 summary.counts["updated"] += 1
-                row.update(status=SEEDED if mode == SEED else ENRICHED)
-                inserts.append(row | {"fetched_at": now, "error": None})
+                row["status"] = SEEDED if mode == SEED else ENRICHED
+                row["fetched_at"], row["error"] = now, None
+                inserts.append(row)
             if inserts:
-                upsert(connection, datasets, inserts, key=("source", "external_id"))
+                write_rows(connection, inserts)
+
+
+# -- the bulk write ---------------------------------------------------------------------------
+_JSON_COLUMNS = frozenset({"tags", "extra"})
+_TIME_COLUMNS = frozenset({"source_created_at", "source_modified_at", "fetched_at"})
+_statements: dict[tuple, tuple[str, tuple[str, ...]]] = {}
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    # SQLAlchemy's own SQLite storage format for DateTime (naive UTC, 6-digit microseconds).
+    return None if value is None else value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _postgres_json(value: Any):
+    return None if value is None else Jsonb(value)
+
+
+def write_rows(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    """INSERT … ON CONFLICT (source, external_id) DO UPDATE, like `storage.upsert`, but with
+    the statement compiled once and values handed to the driver ready-made: SQLAlchemy's
+    per-row bind processing (JSON, the UTC type) was half the time of a 200,000-row seed."""
+    dialect = connection.dialect.name
+    columns = tuple(rows[0])
+    cache_key = (dialect, columns)
+    if cache_key not in _statements:
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        statement = insert(datasets)
+        updated = [name for name in columns if name not in ("source", "external_id")]
+        statement = statement.on_conflict_do_update(
+            index_elements=["source", "external_id"],
+            set_={
+                **{name: statement.excluded[name] for name in updated},
+                "updated_at": sa.func.now(),
+            },
+        )
+        compiled = statement.compile(dialect=connection.dialect, column_keys=list(columns))
+        order = tuple(compiled.positiontup or ()) if dialect == "sqlite" else columns
+        _statements[cache_key] = (str(compiled), order)
+    sql, order = _statements[cache_key]
+    if dialect == "sqlite":
+        convert = {name: _sqlite_json for name in _JSON_COLUMNS} | {
+            name: _sqlite_time for name in _TIME_COLUMNS
+        }
+        pick = itemgetter(*order)
+        special = [(i, convert[name]) for i, name in enumerate(order) if name in convert]
+        values = []
+        for row in rows:
+            value = list(pick(row))
+            for i, to_sqlite in special:
+                value[i] = to_sqlite(value[i])
+            values.append(tuple(value))
+    else:  # psycopg adapts aware datetimes itself; JSON needs its Jsonb wrapper
+        values = [
+            {name: _postgres_json(v) if name in _JSON_COLUMNS else v for name, v in row.items()}
+            for row in rows
+        ]
+    connection.exec_driver_sql(sql, values)
 
 
 def _refresh(connection, record: DatasetRecord, known, summary: WriteSummary, now) -> None:
