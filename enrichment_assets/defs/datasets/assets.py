@@ -180,6 +180,7 @@ def kaggle_latest_datasets(
     window = window_for(
         time_window.start, time_window.end, store.get_watermark(db.engine, KAGGLE_WATERMARK)
     )
+    catalog = None
     try:
         catalog = kaggle.catalog()
         result = fetch_kaggle_feed(db.engine, catalog, window, config.limit, config.max_pages)
@@ -192,6 +193,9 @@ def kaggle_latest_datasets(
                 allow_retries=False,
             ) from None
         raise
+    finally:
+        if catalog is not None:
+            catalog.close()
     _warn_gap(context, result)
     metadata = _feed_metadata(result, db.engine, KAGGLE, kaggle.describe())
     metadata["pages_read"] = catalog.pages_read
@@ -213,6 +217,7 @@ def kaggle_dataset_details(
     `pending` by a killed run, or in a transient `error`) get their full record from the Kaggle
     API, each committed at once as `enriched` or `error` with the reason. A 401/403/404 for one
     dataset is recorded and the batch goes on; refused credentials stop the run."""
+    catalog = None
     try:
         catalog = kaggle.catalog()
         result = enrich_kaggle_details(
@@ -231,6 +236,9 @@ def kaggle_dataset_details(
                 allow_retries=False,
             ) from None
         raise
+    finally:
+        if catalog is not None:
+            catalog.close()
     counts = store.status_counts(db.engine, KAGGLE)
     errors = "\n".join(
         ["| dataset | reason |", "|---|---|"]

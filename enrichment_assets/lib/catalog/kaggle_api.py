@@ -74,6 +74,8 @@ class KaggleCatalog(Protocol):
 
     def credentials_valid(self) -> bool: ...
 
+    def close(self) -> None: ...
+
 
 def record_from_api(item: dict[str, Any] | ApiDataset) -> DatasetRecord:
     """One Kaggle API dataset (wire dict or kagglesdk object) as a catalog record."""

@@ -216,17 +216,25 @@ def get_watermark(engine: Engine, name: str) -> datetime | None:
 def set_watermark(
     engine: Engine, name: str, value: datetime | None, details: dict | None = None
 ) -> None:
-    """Move the watermark forward only: a backfill of an old window never pulls it back."""
-    current = get_watermark(engine, name)
-    if value is None or (current is not None and value <= current):
+    """Move the watermark forward only: a backfill of an old window never pulls it back, and
+    of two runs finishing together the later value wins (the comparison is in the upsert)."""
+    if value is None:
         return
     with engine.begin() as connection:
-        upsert(
-            connection,
-            watermarks,
-            [{"name": name, "value": value, "details": details or {}}],
-            key=("name",),
+        insert = sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert
+        statement = insert(watermarks).values(name=name, value=value, details=details or {})
+        statement = statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={
+                "value": statement.excluded.value,
+                "details": statement.excluded.details,
+                "updated_at": sa.func.now(),
+            },
+            where=sa.or_(
+                watermarks.c.value.is_(None), watermarks.c.value < statement.excluded.value
+            ),
         )
+        connection.execute(statement)
 
 
 # -- quarantine ---------------------------------------------------------------------------------
@@ -270,6 +278,8 @@ def claim_for_details(engine: Engine, batch_size: int, max_attempts: int) -> lis
             .where(datasets.c.source == "kaggle", wanted)
             .order_by(order, datasets.c.id)
             .limit(batch_size)
+            # PostgreSQL: two runs at once claim different rows (SQLite serialises writers).
+            .with_for_update(skip_locked=True)
         ).all()
         if rows:
             connection.execute(
