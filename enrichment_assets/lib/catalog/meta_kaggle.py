@@ -165,16 +165,26 @@ class MetaKaggleReader:
             raise MetaKaggleError(f"{name} not found in META_KAGGLE_DIR ({self.directory})")
         return None
 
-    def _rows(self, path: Path, required: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-        """(first line of the record, fields) for every well-formed row; the rest quarantined."""
-        with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-            reader = csv.reader(handle)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise MetaKaggleError(f"{path.name} is empty") from None
-            self._columns = _Columns(path.name, header, required)
-            width = self._columns.width
+    def _table(
+        self, path: Path, required: Iterable[str]
+    ) -> tuple[_Columns, Iterator[tuple[int, list[str]]]]:
+        """The header's columns, and (first line of the record, fields) for every well-formed
+        row; the rest quarantined."""
+        handle = path.open(newline="", encoding="utf-8", errors="replace")
+        reader = csv.reader(handle)
+        try:
+            header = next(reader)
+            columns = _Columns(path.name, header, required)
+        except StopIteration:
+            handle.close()
+            raise MetaKaggleError(f"{path.name} is empty") from None
+        except MetaKaggleError:
+            handle.close()
+            raise
+        return columns, self._records_of(handle, reader, path.name, columns.width)
+
+    def _records_of(self, handle, reader, name: str, width: int):
+        with handle:
             last_line = reader.line_num
             while True:
                 try:
@@ -182,7 +192,7 @@ class MetaKaggleReader:
                 except StopIteration:
                     return
                 except csv.Error as error:
-                    self._quarantine(path.name, last_line + 1, f"unreadable CSV: {error}")
+                    self._quarantine(name, last_line + 1, f"unreadable CSV: {error}")
                     if reader.line_num == last_line:  # no progress: give up on this file
                         return
                     last_line = reader.line_num
@@ -192,10 +202,7 @@ class MetaKaggleReader:
                     if not row:  # a blank line, not a record
                         continue
                     self._quarantine(
-                        path.name,
-                        start,
-                        f"expected {width} fields, found {len(row)}",
-                        ",".join(row),
+                        name, start, f"expected {width} fields, found {len(row)}", ",".join(row)
                     )
                     continue
                 yield start, row
@@ -213,34 +220,32 @@ class MetaKaggleReader:
         without_current: dict[int, tuple] = {}
         owner_users: set[str] = set()
         owner_orgs: set[str] = set()
-        rows = self._rows(datasets_path, ("Id", "CurrentDatasetVersionId"))
-        first = next(rows, None)
-        if first is not None:
-            pick = self._columns.picker(DATASET_COLUMNS)
-            for line, row in _chain(first, rows):
-                (raw_id, user, org, version_raw, *rest) = pick(row)
-                dataset_id = as_int(raw_id)
-                version_id = as_int(version_raw)
-                if dataset_id is None or (version_raw and version_id is None):
-                    bad, value = (
-                        ("Id", raw_id)
-                        if dataset_id is None
-                        else ("CurrentDatasetVersionId", version_raw)
-                    )
-                    self._quarantine(
-                        DATASETS_FILE, line, f"{bad} is not an integer: {value!r}", ",".join(row)
-                    )
-                    continue
-                if org:
-                    owner_orgs.add(org)
-                elif user:
-                    owner_users.add(user)
-                small = (dataset_id, user, org, *rest)
-                if version_id is None:
-                    without_current[dataset_id] = small
-                else:
-                    by_version[version_id] = small
-                self.counts["datasets_read"] += 1
+        columns, rows = self._table(datasets_path, ("Id", "CurrentDatasetVersionId"))
+        pick = columns.picker(DATASET_COLUMNS)
+        for line, row in rows:
+            (raw_id, user, org, version_raw, *rest) = pick(row)
+            dataset_id = as_int(raw_id)
+            version_id = as_int(version_raw)
+            if dataset_id is None or (version_raw and version_id is None):
+                bad, value = (
+                    ("Id", raw_id)
+                    if dataset_id is None
+                    else ("CurrentDatasetVersionId", version_raw)
+                )
+                self._quarantine(
+                    DATASETS_FILE, line, f"{bad} is not an integer: {value!r}", ",".join(row)
+                )
+                continue
+            if org:
+                owner_orgs.add(org)
+            elif user:
+                owner_users.add(user)
+            small = (dataset_id, user, org, *rest)
+            if version_id is None:
+                without_current[dataset_id] = small
+            else:
+                by_version[version_id] = small
+            self.counts["datasets_read"] += 1
 
         # 2. Owner slugs, if the dump's Users.csv / Organizations.csv are there.
         users = self._names(USERS_FILE, "UserName", owner_users)
@@ -248,31 +253,29 @@ class MetaKaggleReader:
 
         # 3. DatasetVersions.csv streams past; each current version completes one dataset.
         fallback: dict[int, tuple[int, tuple]] = {}  # dataset id -> (version number, version)
-        rows = self._rows(versions_path, ("Id", "DatasetId", "Title", "Slug"))
-        first = next(rows, None)
-        if first is not None:
-            pick = self._columns.picker(VERSION_COLUMNS)
-            for line, row in _chain(first, rows):
-                version = pick(row)
-                version_id = as_int(version[V_ID])
-                if version_id is None:
-                    self._quarantine(
-                        VERSIONS_FILE,
-                        line,
-                        f"Id is not an integer: {version[V_ID]!r}",
-                        ",".join(row),
-                    )
-                    continue
-                self.counts["versions_read"] += 1
-                small = by_version.pop(version_id, None)
-                if small is not None:
-                    yield self._record(small, version, users, orgs)
-                    continue
-                dataset_id = as_int(version[V_DATASET])
-                if dataset_id in without_current:
-                    number = as_int(version[V_NUMBER]) or 0
-                    if dataset_id not in fallback or number >= fallback[dataset_id][0]:
-                        fallback[dataset_id] = (number, version)
+        columns, rows = self._table(versions_path, ("Id", "DatasetId", "Title", "Slug"))
+        pick = columns.picker(VERSION_COLUMNS)
+        for line, row in rows:
+            version = pick(row)
+            version_id = as_int(version[V_ID])
+            if version_id is None:
+                self._quarantine(
+                    VERSIONS_FILE,
+                    line,
+                    f"Id is not an integer: {version[V_ID]!r}",
+                    ",".join(row),
+                )
+                continue
+            self.counts["versions_read"] += 1
+            small = by_version.pop(version_id, None)
+            if small is not None:
+                yield self._record(small, version, users, orgs)
+                continue
+            dataset_id = as_int(version[V_DATASET])
+            if dataset_id in without_current:
+                number = as_int(version[V_NUMBER]) or 0
+                if dataset_id not in fallback or number >= fallback[dataset_id][0]:
+                    fallback[dataset_id] = (number, version)
 
         # 4. Datasets whose version never showed up still exist: land them without a title.
         for dataset_id, small in without_current.items():
@@ -286,11 +289,12 @@ class MetaKaggleReader:
         if path is None or not wanted:
             return {}
         found: dict[str, str] = {}
-        for _line, row in self._rows(path, ("Id", column)):
-            key = self._columns.index
-            identifier = row[key["Id"]]
+        columns, rows = self._table(path, ("Id", column))
+        pick = columns.picker(("Id", column))
+        for _line, row in rows:
+            identifier, name = pick(row)
             if identifier in wanted:
-                found[identifier] = row[key[column]]
+                found[identifier] = name
         return found
 
     def _record(
@@ -348,8 +352,3 @@ class MetaKaggleReader:
             ref=ref,
             extra={key: value for key, value in extra.items() if value is not None},
         )
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
