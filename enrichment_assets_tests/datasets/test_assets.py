@@ -152,9 +152,9 @@ def _seed(db):
     assert dg.materialize([meta_kaggle_datasets], resources=_resources(db)).success
 
 
-def test_kaggle_details_record_a_404_and_a_403_and_the_batch_goes_on(db, fake_kaggle):
+def test_kaggle_details_record_a_404_and_a_401_and_the_batch_goes_on(db, fake_kaggle):
     _seed(db)
-    fake_kaggle.item_errors = {"newsdesk/world-news": 404, "open-stats/regional-unemployment": 403}
+    fake_kaggle.item_errors = {"newsdesk/world-news": 404, "open-stats/regional-unemployment": 401}
     kaggle = KaggleResource(api_endpoint=fake_kaggle.url, username="tester", key="secret-key-123")
     result = dg.materialize(
         [kaggle_dataset_details, error_share_below_threshold],
@@ -166,7 +166,8 @@ def test_kaggle_details_record_a_404_and_a_403_and_the_batch_goes_on(db, fake_ka
     assert (meta["enriched"], meta["error"]) == (6, 2)
     rows = {r.external_id: r for r in _rows(db, "kaggle")}
     assert rows["2345"].status == "error" and "404" in rows["2345"].error
-    assert rows["2347"].status == "error" and "403" in rows["2347"].error
+    # A 401 for one dataset while the credentials list fine: that dataset, not the account.
+    assert rows["2347"].status == "error" and "401" in rows["2347"].error
     assert rows["2345"].error_retryable is False
     enriched = rows["2349"]
     assert enriched.status == "enriched" and enriched.likes == 411  # the API's vote count
@@ -287,3 +288,54 @@ def test_seed_quarantines_malformed_rows_in_the_table(db, tmp_path):
         and "CurrentDatasetVersionId" in row.reason
     )
     assert {r.external_id for r in _rows(db, "kaggle")} == {"1", "3"}
+
+
+def test_hf_feed_killed_mid_walk_resumes_without_duplicates(db, fake_hub, monkeypatch):
+    from enrichment_assets.lib.catalog import jobs
+
+    monkeypatch.setattr(jobs, "FEED_BATCH", 3)
+    real_save_batch = store.save_batch
+    calls = []
+
+    def dying_save_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("killed")
+        return real_save_batch(*args, **kwargs)
+
+    monkeypatch.setattr(store, "save_batch", dying_save_batch)
+    hf = HuggingFaceResource(endpoint=fake_hub.url)
+    with pytest.raises(KeyboardInterrupt):
+        dg.materialize([hf_datasets], resources=_resources(db, hf), partition_key=DAY)
+    assert len(_rows(db, "huggingface")) == 3
+    assert store.get_watermark(db.engine, "huggingface.last_modified") is None  # not moved
+    monkeypatch.setattr(store, "save_batch", real_save_batch)
+    result = dg.materialize([hf_datasets], resources=_resources(db, hf), partition_key=DAY)
+    meta = _metadata(result, hf_datasets)
+    assert (meta["new"], meta["unchanged"]) == (5, 3)
+    assert len(_rows(db, "huggingface")) == 8
+
+
+def test_kaggle_details_killed_mid_batch_resume_without_duplicates(db, fake_kaggle, monkeypatch):
+    _seed(db)
+    real_mark_enriched = store.mark_enriched
+    calls = []
+
+    def dying_mark_enriched(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt("killed")
+        return real_mark_enriched(*args, **kwargs)
+
+    from enrichment_assets.lib.catalog import jobs
+
+    monkeypatch.setattr(jobs, "mark_enriched", dying_mark_enriched)  # the third dataset dies
+    kaggle = KaggleResource(api_endpoint=fake_kaggle.url, username="tester", key="secret-key-123")
+    with pytest.raises(KeyboardInterrupt):
+        dg.materialize([kaggle_dataset_details], resources=_resources(db, kaggle=kaggle))
+    assert store.status_counts(db.engine, "kaggle") == {"enriched": 2, "pending": 6}
+    monkeypatch.setattr(jobs, "mark_enriched", real_mark_enriched)
+    result = dg.materialize([kaggle_dataset_details], resources=_resources(db, kaggle=kaggle))
+    assert _metadata(result, kaggle_dataset_details)["enriched"] == 6
+    assert store.status_counts(db.engine, "kaggle") == {"enriched": 8}
+    assert len(_rows(db, "kaggle")) == 8
