@@ -109,7 +109,7 @@ def hf_datasets(
         result = fetch_hf_feed(db.engine, hf.catalog(), window, config.limit)
     except HfAuthError as error:
         raise dg.Failure(
-            f"{error}: set HF_TOKEN to a valid token, or unset it to list public datasets",
+            f"{error}: set HF_TOKEN to a valid token (or unset it for an anonymous listing)",
             allow_retries=False,
         ) from None
     _warn_gap(context, result)
