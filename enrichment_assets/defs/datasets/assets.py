@@ -54,6 +54,11 @@ class KaggleDetailsConfig(dg.Config):
 
 class MetaKaggleConfig(dg.Config):
     batch_size: int = Field(default=store.WRITE_BATCH, description="rows per transaction")
+    reader_process: bool = Field(
+        default=False,
+        description="read and hash the dump in a second process while this one writes "
+        "(pays on two idle cores; costs more CPU in all)",
+    )
 
 
 def _feed_metadata(result: FeedResult, engine, source: str, origin: str) -> dict:
@@ -134,7 +139,9 @@ def meta_kaggle_datasets(
     kept; malformed CSV rows are quarantined in `quarantined_rows` with their line numbers."""
     directory = kaggle.meta_kaggle_path()
     try:
-        result = seed_meta_kaggle(db.engine, directory, batch_size=config.batch_size)
+        result = seed_meta_kaggle(
+            db.engine, directory, batch_size=config.batch_size, parallel=config.reader_process
+        )
     except MetaKaggleError as error:
         raise dg.Failure(
             f"cannot read the Meta Kaggle dump: {error}", allow_retries=False

@@ -77,12 +77,22 @@ def save_records(
 
 
 def save_batch(
-    engine: Engine, batch: list[DatasetRecord], *, mode: str, summary: WriteSummary
+    engine: Engine,
+    batch: list[DatasetRecord],
+    *,
+    mode: str,
+    summary: WriteSummary,
+    rows: list[dict[str, Any]] | None = None,
 ) -> None:
+    """Classify and write one batch in one transaction. `rows`, when given, are the records'
+    `row()`s already computed (by the seed's reader process)."""
+    pairs = zip(batch, rows if rows is not None else [None] * len(batch), strict=True)
     # The same id twice in one batch (a listing that shifted between pages): the last wins.
-    unique = list({(r.source, r.external_id): r for r in batch}.values())
+    unique_pairs = list({(r.source, r.external_id): (r, row) for r, row in pairs}.values())
+    unique = [record for record, _ in unique_pairs]
+    # Hashed before the write lock is taken.
+    rows = [row if row is not None else record.row() for record, row in unique_pairs]
     now = _now()
-    rows = [record.row() for record in unique]  # hashed before the write lock is taken
     with engine.begin() as connection:
         for source in {r.source for r in unique}:
             of_source = [
