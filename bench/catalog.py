@@ -162,6 +162,8 @@ def _child(kind: str, directory: str, database: str) -> None:
     peak = usage.ru_maxrss * 1024  # KiB on Linux
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reader process, if any
     cpu = time.process_time() - cpu_started + children.ru_utime + children.ru_stime
+    # A pipeline's footprint is both processes: the reader's peak is added to this one's.
+    peak += children.ru_maxrss * 1024
     print(json.dumps({"rows": rows, "seconds": seconds, "cpu": cpu, "peak_rss": peak}))
 
 
