@@ -17,3 +17,11 @@ posts_daily = dg.DailyPartitionsDefinition(
 
 # Dagster pays seconds per run: a backfill of any date range goes in one run.
 posts_backfill_policy = dg.BackfillPolicy.single_run()
+
+# The dataset catalog's feeds (Hugging Face, Kaggle latest) by fetch day: partition D owes the
+# entries modified during D (and, through the watermark, any day missed before it). The latest
+# partition is the last complete UTC day, which is what the daily schedules run; a backfill of
+# a range of days re-fetches what was modified then, in one run.
+DATASETS_START_DATE = "2024-01-01"
+datasets_daily = dg.DailyPartitionsDefinition(start_date=DATASETS_START_DATE, timezone="UTC")
+datasets_backfill_policy = dg.BackfillPolicy.single_run()

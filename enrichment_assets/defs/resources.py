@@ -4,6 +4,8 @@ import dagster as dg
 
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
+from enrichment_assets.resources.huggingface import HuggingFaceResource
+from enrichment_assets.resources.kaggle import KaggleResource
 from enrichment_assets.resources.landing import LandingResource
 from enrichment_assets.resources.llm import LLMResource
 
@@ -16,5 +18,7 @@ def resources() -> dg.Definitions:
             "landing": LandingResource(),
             "http": HttpResource(),
             "llm": LLMResource(),
+            "hf": HuggingFaceResource(),
+            "kaggle": KaggleResource(),
         }
     )

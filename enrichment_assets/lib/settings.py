@@ -162,3 +162,38 @@ def llm_prices() -> str | None:
 
 def enrichment_error_rate_threshold() -> float:
     return _number("ENRICHMENT_ERROR_RATE_THRESHOLD", DEFAULT_ENRICHMENT_ERROR_RATE_THRESHOLD)
+
+
+# --- Dataset catalog (Hugging Face, Kaggle, Meta Kaggle) ---------------------------------------
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+DEFAULT_KAGGLE_API_ENDPOINT = "https://api.kaggle.com"
+
+
+def hf_endpoint() -> str | None:
+    """HF_ENDPOINT, or None when unset (the catalog then reads the bundled sample)."""
+    return env("HF_ENDPOINT")
+
+
+def hf_token() -> str | None:
+    return env("HF_TOKEN")
+
+
+def kaggle_api_endpoint() -> str | None:
+    """KAGGLE_API_ENDPOINT, or None when unset."""
+    return env("KAGGLE_API_ENDPOINT")
+
+
+def kaggle_username() -> str | None:
+    return env("KAGGLE_USERNAME")
+
+
+def kaggle_key() -> str | None:
+    return env("KAGGLE_KEY")
+
+
+def meta_kaggle_dir() -> Path:
+    """Where Datasets.csv and DatasetVersions.csv are; the bundled sample pair by default."""
+    return Path(env("META_KAGGLE_DIR", str(SAMPLE_DIR / "meta_kaggle")))

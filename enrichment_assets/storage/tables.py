@@ -120,6 +120,13 @@ datasets = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("content_hash", sa.String(64)),
     *_timestamps(),
+    # Added by 0004_catalog: the hub's own path (Kaggle "owner/slug", HF "owner/name") used to
+    # call the API, facts that have no column of their own, and the enrichment bookkeeping.
+    sa.Column("ref", sa.String(512)),
+    sa.Column("extra", Json),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error_retryable", sa.Boolean),
+    sa.Column("fetched_at", UTCDateTime),
     sa.UniqueConstraint("source", "external_id"),
     sa.Index(None, "source", "status"),
 )
@@ -245,4 +252,29 @@ llm_rate_limit = sa.Table(
     sa.Column("paused_until", sa.Float, nullable=False, server_default="0"),
     sa.Column("pause_reason", sa.Text),
     sa.Column("updated_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+)
+# Incremental cursors of the catalog feeds (Hugging Face, Kaggle latest): "everything modified
+# after `value` is in the catalog". Kept in the database so every process and run shares it.
+watermarks = sa.Table(
+    "watermarks",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("value", UTCDateTime),
+    sa.Column("details", Json),
+    sa.Column("updated_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+)
+
+# Rows of an input file that could not be read (a malformed Meta Kaggle CSV line, say): kept
+# with their line number and reason, so nothing is dropped silently and the rest still lands.
+quarantined_rows = sa.Table(
+    "quarantined_rows",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("file", sa.String(1024), nullable=False),
+    sa.Column("line", sa.Integer, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", sa.Text),
+    *_timestamps(),
+    sa.UniqueConstraint("source", "file", "line"),
 )

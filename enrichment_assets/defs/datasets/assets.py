@@ -1,0 +1,267 @@
+"""The dataset catalog: Hugging Face and Kaggle, into the `datasets` table.
+
+Kaggle comes in three phases, as in the legacy system: a seed from the Meta Kaggle dump, the
+details of pending datasets from the API, and the newest datasets by update time. The two
+feeds (Hugging Face, Kaggle latest) are partitioned by fetch day and walk down to a watermark.
+"""
+
+import dagster as dg
+from pydantic import Field
+
+from enrichment_assets.defs.partitions import datasets_backfill_policy, datasets_daily
+from enrichment_assets.lib.catalog import store
+from enrichment_assets.lib.catalog.feeds import window_for
+from enrichment_assets.lib.catalog.huggingface import HfAuthError
+from enrichment_assets.lib.catalog.jobs import (
+    HF_WATERMARK,
+    KAGGLE_WATERMARK,
+    FeedResult,
+    enrich_kaggle_details,
+    fetch_hf_feed,
+    fetch_kaggle_feed,
+    seed_meta_kaggle,
+)
+from enrichment_assets.lib.catalog.kaggle_api import KAGGLE_PAGE_CAP, KaggleApiError
+from enrichment_assets.lib.catalog.meta_kaggle import MetaKaggleError
+from enrichment_assets.lib.catalog.records import HUGGINGFACE, KAGGLE
+from enrichment_assets.resources.database import DatabaseResource
+from enrichment_assets.resources.huggingface import HuggingFaceResource
+from enrichment_assets.resources.kaggle import KaggleCredentialsError, KaggleResource
+
+GROUP = "datasets"
+KAGGLE_AUTH_HINT = (
+    "check KAGGLE_USERNAME and KAGGLE_KEY (an API key from kaggle.com → Settings → API)"
+)
+
+
+class HfDatasetsConfig(dg.Config):
+    limit: int = Field(default=1000, description="most datasets written per run (legacy: 1000)")
+
+
+class KaggleLatestConfig(dg.Config):
+    limit: int = Field(default=100, description="most datasets written per run (legacy: 100)")
+    max_pages: int = Field(
+        default=KAGGLE_PAGE_CAP, description="list pages walked at most (Kaggle stops at ~500)"
+    )
+
+
+class KaggleDetailsConfig(dg.Config):
+    batch_size: int = Field(default=50, description="datasets enriched per run (legacy: 50)")
+    max_attempts: int = Field(
+        default=3, description="tries for a dataset whose calls failed on 429/5xx/timeouts"
+    )
+
+
+class MetaKaggleConfig(dg.Config):
+    batch_size: int = Field(default=store.WRITE_BATCH, description="rows per transaction")
+    reader_process: bool = Field(
+        default=False,
+        description="read and hash the dump in a second process while this one writes "
+        "(pays on two idle cores; costs more CPU in all)",
+    )
+
+
+def _feed_metadata(result: FeedResult, engine, source: str, origin: str) -> dict:
+    counts = store.status_counts(engine, source)
+    metadata = {
+        "dagster/row_count": sum(counts.values()),
+        **result.summary.as_metadata(),
+        "scanned": result.walk.scanned,
+        "skipped_newer_than_window": result.walk.skipped_newer,
+        "stopped_by": result.stopped_by or "",
+        "watermark_before": result.watermark_before.isoformat() if result.watermark_before else "",
+        "watermark": result.watermark_after.isoformat() if result.watermark_after else "",
+        "status_counts": counts,
+        "origin": origin,
+        "preview": dg.MetadataValue.md(store.preview_markdown(result.summary.preview)),
+    }
+    if result.gap:
+        lower, upper = result.gap
+        metadata["gap"] = f"{lower.isoformat() if lower else '…'} → {upper.isoformat()}"
+    return metadata
+
+
+def _warn_gap(context: dg.AssetExecutionContext, result: FeedResult) -> None:
+    if result.gap:
+        lower, upper = result.gap
+        context.log.warning(
+            f"stopped by {result.stopped_by}: entries modified between {lower} and {upper} were "
+            "not fetched; backfill the partitions of those days to fill the gap"
+        )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"huggingface", "sqlite", "postgres"},
+    partitions_def=datasets_daily,
+    backfill_policy=datasets_backfill_policy,
+)
+def hf_datasets(
+    context: dg.AssetExecutionContext,
+    config: HfDatasetsConfig,
+    db: DatabaseResource,
+    hf: HuggingFaceResource,
+) -> dg.MaterializeResult:
+    """Hugging Face Hub datasets modified in the partition's day(s), newest first, down to the
+    last-modified watermark (a missed day is caught up); upserted into `datasets` with source
+    `huggingface`: id, owner, card excerpt, tags, license, downloads, likes, gated/private/
+    disabled, created and modified times, and the dataset page as `url`."""
+    time_window = context.partition_time_window
+    window = window_for(
+        time_window.start, time_window.end, store.get_watermark(db.engine, HF_WATERMARK)
+    )
+    try:
+        result = fetch_hf_feed(db.engine, hf.catalog(), window, config.limit)
+    except HfAuthError as error:
+        raise dg.Failure(
+            f"{error}: set HF_TOKEN to a valid token (or unset it for an anonymous listing)",
+            allow_retries=False,
+        ) from None
+    _warn_gap(context, result)
+    return dg.MaterializeResult(
+        metadata=_feed_metadata(result, db.engine, HUGGINGFACE, hf.describe())
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"kaggle", "sqlite", "postgres"},
+)
+def meta_kaggle_datasets(
+    context: dg.AssetExecutionContext,
+    config: MetaKaggleConfig,
+    db: DatabaseResource,
+    kaggle: KaggleResource,
+) -> dg.MaterializeResult:
+    """Kaggle phase 1, the seed: Meta Kaggle's `Datasets.csv` joined to `DatasetVersions.csv`
+    (`META_KAGGLE_DIR`; owner slugs from `Users.csv`/`Organizations.csv` when present), streamed
+    into `datasets` with source `kaggle` and status `seeded`. Rows an API has filled since are
+    kept; malformed CSV rows are quarantined in `quarantined_rows` with their line numbers."""
+    directory = kaggle.meta_kaggle_path()
+    try:
+        result = seed_meta_kaggle(
+            db.engine, directory, batch_size=config.batch_size, parallel=config.reader_process
+        )
+    except MetaKaggleError as error:
+        raise dg.Failure(
+            f"cannot read the Meta Kaggle dump: {error}", allow_retries=False
+        ) from None
+    for row in result.quarantined[:20]:
+        context.log.warning(f"quarantined {row.file} line {row.line}: {row.reason}")
+    quarantine_table = "\n".join(
+        ["| file | line | reason |", "|---|---|---|"]
+        + [f"| {row.file} | {row.line} | {row.reason} |" for row in result.quarantined[:20]]
+    )
+    counts = store.status_counts(db.engine, KAGGLE)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(counts.values()),
+            **result.summary.as_metadata(),
+            **result.counts,
+            "quarantined": len(result.quarantined),
+            "quarantined_rows": dg.MetadataValue.md(quarantine_table),
+            "status_counts": counts,
+            "meta_kaggle_dir": str(directory),
+            "preview": dg.MetadataValue.md(store.preview_markdown(result.summary.preview)),
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"kaggle", "sqlite", "postgres"},
+    partitions_def=datasets_daily,
+    backfill_policy=datasets_backfill_policy,
+)
+def kaggle_latest_datasets(
+    context: dg.AssetExecutionContext,
+    config: KaggleLatestConfig,
+    db: DatabaseResource,
+    kaggle: KaggleResource,
+) -> dg.MaterializeResult:
+    """Kaggle phase 3, the newest datasets: the API's list sorted by update time, newest first,
+    down to the last-updated watermark and within Kaggle's page cap. A new or newer dataset is
+    written with what the list carries and set back to `seeded`, so `kaggle_dataset_details`
+    fetches the rest."""
+    time_window = context.partition_time_window
+    window = window_for(
+        time_window.start, time_window.end, store.get_watermark(db.engine, KAGGLE_WATERMARK)
+    )
+    catalog = None
+    try:
+        catalog = kaggle.catalog()
+        result = fetch_kaggle_feed(db.engine, catalog, window, config.limit, config.max_pages)
+    except KaggleCredentialsError as error:
+        raise dg.Failure(str(error), allow_retries=False) from None
+    except KaggleApiError as error:
+        if error.status in (401, 403):
+            raise dg.Failure(
+                f"the Kaggle API refused the dataset list ({error.status}): {KAGGLE_AUTH_HINT}",
+                allow_retries=False,
+            ) from None
+        raise
+    finally:
+        if catalog is not None:
+            catalog.close()
+    _warn_gap(context, result)
+    metadata = _feed_metadata(result, db.engine, KAGGLE, kaggle.describe())
+    metadata["pages_read"] = catalog.pages_read
+    return dg.MaterializeResult(metadata=metadata)
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"kaggle", "sqlite", "postgres"},
+    deps=[meta_kaggle_datasets, kaggle_latest_datasets],
+)
+def kaggle_dataset_details(
+    context: dg.AssetExecutionContext,
+    config: KaggleDetailsConfig,
+    db: DatabaseResource,
+    kaggle: KaggleResource,
+) -> dg.MaterializeResult:
+    """Kaggle phase 2, the details: up to `batch_size` datasets still `seeded` (or left
+    `pending` by a killed run, or in a transient `error`) get their full record from the Kaggle
+    API, each committed at once as `enriched` or `error` with the reason. A 401/403/404 for one
+    dataset is recorded and the batch goes on; refused credentials stop the run."""
+    catalog = None
+    try:
+        catalog = kaggle.catalog()
+        result = enrich_kaggle_details(
+            db.engine,
+            catalog,
+            batch_size=config.batch_size,
+            max_attempts=config.max_attempts,
+            log=context.log.warning,
+        )
+    except KaggleCredentialsError as error:
+        raise dg.Failure(str(error), allow_retries=False) from None
+    except KaggleApiError as error:
+        if error.status in (401, 403):
+            raise dg.Failure(
+                f"the Kaggle API refused the credentials ({error.status}): {KAGGLE_AUTH_HINT}",
+                allow_retries=False,
+            ) from None
+        raise
+    finally:
+        if catalog is not None:
+            catalog.close()
+    counts = store.status_counts(db.engine, KAGGLE)
+    errors = "\n".join(
+        ["| dataset | reason |", "|---|---|"]
+        + [f"| {ref} | {reason} |" for ref, reason in result.errors[:20]]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(counts.values()),
+            "enriched": result.counts.get("enriched", 0),
+            "error": result.counts.get("error", 0),
+            "updated": result.counts.get("updated", 0),
+            "unchanged": result.counts.get("unchanged", 0),
+            "still_to_enrich": counts.get(store.SEEDED, 0) + counts.get(store.PENDING, 0),
+            "status_counts": counts,
+            "origin": kaggle.describe(),
+            "errors": dg.MetadataValue.md(errors),
+            "preview": dg.MetadataValue.md(store.preview_markdown(result.preview)),
+        }
+    )

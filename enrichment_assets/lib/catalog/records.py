@@ -1,0 +1,118 @@
+"""One catalog entry, whichever hub it came from, and the identity of its content."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+HUGGINGFACE = "huggingface"
+KAGGLE = "kaggle"
+
+# Columns of `datasets` a record fills; `content_hash` covers exactly these.
+CONTENT_COLUMNS = (
+    "title",
+    "description",
+    "url",
+    "owner",
+    "license",
+    "tags",
+    "downloads",
+    "likes",
+    "source_created_at",
+    "source_modified_at",
+    "ref",
+    "extra",
+)
+
+
+@dataclass(slots=True)
+class DatasetRecord:
+    source: str
+    external_id: str
+    title: str | None = None
+    description: str | None = None
+    url: str | None = None
+    owner: str | None = None
+    license: str | None = None
+    tags: list[str] | None = None
+    downloads: int | None = None
+    likes: int | None = None
+    source_created_at: datetime | None = None
+    source_modified_at: datetime | None = None
+    ref: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def content_hash(self) -> str:
+        """What makes two fetches of one dataset "the same": every content column, in order
+        (times as epoch seconds: the repr of a datetime is the slow part of hashing a seed)."""
+        created, modified = self.source_created_at, self.source_modified_at
+        text = "\x1f".join(
+            (
+                self.title or "",
+                self.description or "",
+                self.url or "",
+                self.owner or "",
+                self.license or "",
+                repr(self.tags),
+                repr(self.downloads),
+                repr(self.likes),
+                repr(created.timestamp()) if created is not None else "",
+                repr(modified.timestamp()) if modified is not None else "",
+                self.ref or "",
+                repr(self.extra),
+            )
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def row(self) -> dict[str, Any]:
+        values = {name: getattr(self, name) for name in CONTENT_COLUMNS}
+        values["source"] = self.source
+        values["external_id"] = self.external_id
+        values["content_hash"] = self.content_hash()
+        return values
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """A timezone-aware UTC datetime; naive values are taken to be UTC already."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def as_int(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return None
+
+
+_SPACES = re.compile(r"[ \t\f\v]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def clean_text(text: str | None) -> str | None:
+    """Lines trimmed, spaces collapsed, at most one blank line in a row; None when empty.
+    For titles and excerpts: markdown bodies keep their layout (see `strip_text`)."""
+    if text is None:
+        return None
+    if "\n" not in text and "\t" not in text and "  " not in text:  # the common case, fast
+        return text.strip() or None
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    text = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    return text or None
+
+
+def strip_text(text: str | None) -> str | None:
+    """Outer whitespace only: a markdown description's indentation and line breaks are its
+    layout (code blocks, lists)."""
+    if text is None:
+        return None
+    return text.strip() or None
