@@ -3,6 +3,7 @@
 import dagster as dg
 
 from enrichment_assets.resources.database import DatabaseResource
+from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.resources.landing import LandingResource
 
 
@@ -12,5 +13,6 @@ def resources() -> dg.Definitions:
         resources={
             "db": DatabaseResource(),
             "landing": LandingResource(),
+            "embedder": EmbedderResource(),
         }
     )

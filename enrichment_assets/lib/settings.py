@@ -35,3 +35,23 @@ def posts_start_date() -> date:
         return date.fromisoformat(raw)
     except ValueError as error:
         raise ValueError(f"POSTS_START_DATE must be YYYY-MM-DD, got {raw!r}") from error
+
+
+DEFAULT_EMBEDDING_BATCH_SIZE = 32
+DEFAULT_EMBEDDING_DEVICE = "cpu"
+
+
+def embedding_batch_size() -> int:
+    raw = env("EMBEDDING_BATCH_SIZE", str(DEFAULT_EMBEDDING_BATCH_SIZE))
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValueError(f"EMBEDDING_BATCH_SIZE must be a positive integer, got {raw!r}") from error
+    if value < 1:
+        raise ValueError(f"EMBEDDING_BATCH_SIZE must be a positive integer, got {raw!r}")
+    return value
+
+
+def embedding_device() -> str:
+    """`cpu`, `cuda`, `cuda:1`, `mps`…: anything torch accepts."""
+    return env("EMBEDDING_DEVICE", DEFAULT_EMBEDDING_DEVICE)

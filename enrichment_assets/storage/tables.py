@@ -183,3 +183,20 @@ landing_files = sa.Table(
     sa.Column("before_start", sa.Integer, nullable=False, server_default="0"),
     sa.Column("checked_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
 )
+
+# Posts that tell the same story as posts of other channels (asset `near_duplicate_posts`):
+# one row per grouped post and embedding model; `group_post_id` is the group's first telling.
+near_duplicate_posts = sa.Table(
+    "near_duplicate_posts",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("post_id", Id, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("model", sa.String(256), nullable=False),
+    sa.Column("group_post_id", Id, nullable=False),
+    sa.Column("group_size", sa.Integer, nullable=False),
+    sa.Column("channel_count", sa.Integer, nullable=False),
+    sa.Column("similarity", sa.Float, nullable=False),  # best cosine to another member
+    *_timestamps(),
+    sa.UniqueConstraint("post_id", "model"),
+    sa.Index(None, "model", "group_post_id"),
+)
