@@ -8,7 +8,7 @@ import sys
 
 from enrichment_assets.lib import settings
 from enrichment_assets.lib.models import embedding_model_name, load_sentence_transformer
-from enrichment_assets.lib.similarity import describe_hits, nearest, other_models
+from enrichment_assets.lib.similarity import describe_hits, nearest, other_models, stored_dim
 from enrichment_assets.resources.embedder import canonical_model_name
 from enrichment_assets.storage import create_database_engine, redact_url, upgrade_to_head
 
@@ -26,6 +26,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_model_loading() -> None:
+    """A command's output is its answer: no weight-loading progress bar on the terminal."""
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+    except ImportError:  # an older transformers without it: a progress bar is harmless
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.k < 1:
@@ -36,9 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     engine = create_database_engine(url)
     try:
         upgrade_to_head(engine)
-        encoder = load_sentence_transformer(model, device=settings.embedding_device())
-        query = encoder.encode([args.text], normalize_embeddings=True, show_progress_bar=False)[0]
-        hits = nearest(engine, args.kind, model, query, args.k)
+        with engine.connect() as connection:
+            has_vectors = stored_dim(connection, args.kind, model) is not None
+        hits = []
+        if has_vectors:  # else fail fast, without loading the model
+            _quiet_model_loading()
+            encoder = load_sentence_transformer(model, device=settings.embedding_device())
+            query = encoder.encode([args.text], normalize_embeddings=True, show_progress_bar=False)
+            hits = nearest(engine, args.kind, model, query[0], args.k)
         if not hits:
             others = other_models(engine, args.kind, model)
             hint = f" (vectors exist under {', '.join(others)})" if others else ""

@@ -113,6 +113,8 @@ class EmbeddingSource(Protocol):
 
     def pages(self, engine: Engine, page_rows: int) -> Iterator[list[SourceText]]: ...
 
+    def ids_in_scope(self) -> sa.Select: ...
+
 
 @dataclass(frozen=True)
 class PostSource:
@@ -122,6 +124,11 @@ class PostSource:
     end: datetime
     entity_type: str = "post"
     table: sa.Table = posts
+
+    def ids_in_scope(self) -> sa.Select:
+        return sa.select(posts.c.id).where(
+            posts.c.published_at >= self.start, posts.c.published_at < self.end
+        )
 
     def pages(self, engine: Engine, page_rows: int) -> Iterator[list[SourceText]]:
         llm = post_enrichment.alias("llm")
@@ -175,6 +182,9 @@ class DatasetSource:
 
     entity_type: str = "dataset"
     table: sa.Table = datasets
+
+    def ids_in_scope(self) -> sa.Select:
+        return sa.select(datasets.c.id)
 
     def pages(self, engine: Engine, page_rows: int) -> Iterator[list[SourceText]]:
         query = (
@@ -385,3 +395,17 @@ def load_vectors(
     dim = dims.pop()
     matrix = np.frombuffer(b"".join(row.vector for row in rows), dtype="<f4").reshape(-1, dim)
     return [row.entity_id for row in rows], matrix
+
+
+def count_vectors(engine: Engine, source: EmbeddingSource, model: str) -> int:
+    """How many entities in the source's scope hold a vector under `model`."""
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.count())
+            .select_from(embeddings)
+            .where(
+                embeddings.c.entity_type == source.entity_type,
+                embeddings.c.model == model,
+                embeddings.c.entity_id.in_(source.ids_in_scope()),
+            )
+        ).scalar_one()

@@ -24,3 +24,10 @@ def second_model_name(tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("models") / "minilm-copy"
     folder.symlink_to(Path(resolve_model_path(DEFAULT_EMBEDDING_MODEL)), target_is_directory=True)
     return str(folder)
+
+
+@pytest.fixture(autouse=True)
+def clean_embedding_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings of this domain that the root conftest does not know yet."""
+    for name in ("EMBEDDING_BATCH_SIZE", "EMBEDDING_DEVICE"):
+        monkeypatch.delenv(name, raising=False)

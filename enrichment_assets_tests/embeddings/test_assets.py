@@ -57,6 +57,8 @@ def test_post_embeddings_then_near_duplicates_for_one_day(database_url, engine):
     assert meta["encoded"].value == 4
     assert meta["dagster/row_count"].value == 4
     assert meta["model"].value == "all-MiniLM-L6-v2"
+    (check,) = result.get_asset_check_evaluations()
+    assert check.passed and check.metadata["stored"].value == 4
     assert "preview" in meta
 
     meta = result.asset_materializations_for_node("near_duplicate_posts")[0].metadata
@@ -151,6 +153,7 @@ def test_dataset_embeddings_and_the_search_command(database_url, engine, capsys)
     assert result.success
     meta = result.asset_materializations_for_node("dataset_embeddings")[0].metadata
     assert meta["encoded"].value == 2
+    assert [check.passed for check in result.get_asset_check_evaluations()] == [True]
 
     assert (
         search(

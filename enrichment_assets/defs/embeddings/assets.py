@@ -6,7 +6,14 @@ import dagster as dg
 from pydantic import Field
 
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
-from enrichment_assets.lib.embeddings import DatasetSource, PostSource, SyncReport, sync_embeddings
+from enrichment_assets.lib.embeddings import (
+    DatasetSource,
+    EmbeddingSource,
+    PostSource,
+    SyncReport,
+    count_vectors,
+    sync_embeddings,
+)
 from enrichment_assets.lib.similarity import (
     NEAR_DUPLICATE_MAX_GAP,
     NEAR_DUPLICATE_THRESHOLD,
@@ -49,6 +56,27 @@ class NearDuplicatesConfig(dg.Config):
     )
 
 
+def _every_text_has_a_vector(
+    db: DatabaseResource, source: EmbeddingSource, report: SyncReport
+) -> dg.AssetCheckResult:
+    """After a sync, each entity in scope with text has exactly one vector under the model."""
+    expected = report.seen - report.no_text
+    stored = count_vectors(db.engine, source, report.model)
+    return dg.AssetCheckResult(
+        check_name="every_text_has_a_vector",
+        passed=stored == expected,
+        metadata={"expected": expected, "stored": stored, "model": report.model},
+    )
+
+
+def _check(asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        "every_text_has_a_vector",
+        asset=asset,
+        description="every item in scope with text has a vector under the current model",
+    )
+
+
 def _sync_metadata(report: SyncReport, embedder: EmbedderResource) -> dict:
     return {
         "dagster/row_count": report.seen - report.no_text,
@@ -75,6 +103,7 @@ def _sync_metadata(report: SyncReport, embedder: EmbedderResource) -> dict:
     group_name="embeddings",
     kinds={"python", "sentence_transformers"},
     automation_condition=_follow_any_day,
+    check_specs=[_check("post_embeddings")],
 )
 def post_embeddings(
     context: dg.AssetExecutionContext,
@@ -86,9 +115,10 @@ def post_embeddings(
     text led by its LLM keywords where enrichment produced them. Only texts whose hash changed
     under this model are encoded; vectors of deleted posts are removed."""
     window = context.partition_time_window
+    source = PostSource(window.start, window.end)
     report = sync_embeddings(
         db.engine,
-        PostSource(window.start, window.end),
+        source,
         embedder.model,
         embedder.encode,
         force=config.force,
@@ -102,7 +132,9 @@ def post_embeddings(
         metadata["preview"] = dg.MetadataValue.md(
             markdown_table(preview, ["id", "channel", "published_at", "title"])
         )
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(
+        metadata=metadata, check_results=[_every_text_has_a_vector(db, source, report)]
+    )
 
 
 @dg.asset(
@@ -115,6 +147,7 @@ def post_embeddings(
     group_name="embeddings",
     kinds={"python", "sentence_transformers"},
     automation_condition=_follow_catalog,
+    check_specs=[_check("dataset_embeddings")],
 )
 def dataset_embeddings(
     context: dg.AssetExecutionContext,
@@ -125,9 +158,10 @@ def dataset_embeddings(
     """One vector per catalog dataset (Hugging Face and Kaggle) under EMBEDDING_MODEL, from its
     title, tags and description. Only changed texts are encoded; vectors of datasets that left
     the catalog are removed."""
+    source = DatasetSource()
     report = sync_embeddings(
         db.engine,
-        DatasetSource(),
+        source,
         embedder.model,
         embedder.encode,
         force=config.force,
@@ -141,7 +175,9 @@ def dataset_embeddings(
         metadata["preview"] = dg.MetadataValue.md(
             markdown_table(preview, ["id", "source", "external_id", "title"])
         )
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(
+        metadata=metadata, check_results=[_every_text_has_a_vector(db, source, report)]
+    )
 
 
 @dg.asset(
