@@ -15,7 +15,13 @@ from enrichment_assets.lib.embeddings import (
     post_embedding_text,
     vector_to_bytes,
 )
-from enrichment_assets.lib.similarity import markdown_table, near_duplicate_groups, top_k
+from enrichment_assets.lib.similarity import (
+    figures,
+    figures_agree,
+    markdown_table,
+    near_duplicate_groups,
+    top_k,
+)
 from enrichment_assets.resources.embedder import canonical_model_name
 from enrichment_assets.storage import vectors
 
@@ -138,3 +144,33 @@ def test_pgvector_statements_match_the_index_they_rely_on():
 def test_markdown_table_escapes_pipes_and_newlines():
     table = markdown_table([{"a": "x|y", "b": "two\nlines"}])
     assert table.splitlines() == ["| a | b |", "|---|---|", "| x\\|y | two lines |"]
+
+
+def test_figures_are_the_numbers_a_text_states_not_its_links():
+    text = "80,000 displaced; rates at 3,75% and 1.9% https://x.example/2024/05/15 #2024 @wire7"
+    assert figures(text) == {"80000", "3.75", "1.9"}
+    assert figures("no numbers here") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "agree"),
+    [
+        ({"4"}, {"11"}, False),  # "delayed by 4 days" / "by 11 days": another report
+        ({"7.3", "4.5", "3.9"}, {"4.1", "1.2", "3.9"}, False),  # one figure in three shared
+        ({"1.1", "950000"}, {"1.1"}, True),  # a shortened retelling dropped a figure
+        ({"2", "1"}, {"1", "2"}, True),
+        (set(), {"5"}, True),  # nothing to compare
+    ],
+)
+def test_figures_agree_unless_a_retelling_changes_them(first, second, agree):
+    assert figures_agree(frozenset(first), frozenset(second)) is agree
+
+
+def test_posts_whose_figures_disagree_are_not_grouped():
+    day = datetime(2024, 5, 1, tzinfo=UTC)
+    matrix = np.stack([_unit(1, 0), _unit(1, 0.01), _unit(1, 0.02)])
+    stated = [frozenset({"4"}), frozenset({"11"}), frozenset({"4", "2024"})]
+    groups = near_duplicate_groups(
+        [1, 2, 3], [7, 8, 9], [day, day, day], matrix, threshold=0.9, stated_figures=stated
+    )
+    assert [group.post_ids for group in groups] == [(1, 3)]

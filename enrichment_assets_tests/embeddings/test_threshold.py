@@ -1,11 +1,16 @@
 """The near-duplicate threshold, measured on the real model: retellings of one post are above
-it, another story (even on the same topic) is below. README quotes these cases."""
+it, another story (even on the same topic) is below, and so is a report whose figures differ.
+README quotes these cases."""
 
 from __future__ import annotations
 
 import pytest
 
-from enrichment_assets.lib.similarity import NEAR_DUPLICATE_THRESHOLD
+from enrichment_assets.lib.similarity import (
+    NEAR_DUPLICATE_THRESHOLD,
+    figures,
+    figures_agree,
+)
 
 BASE = (
     "Heavy rains flooded the old town overnight; the mayor closed schools and two bridges, "
@@ -17,6 +22,8 @@ SAME_STORY = {
     "light edit": "Heavy rain flooded the old town overnight: the mayor has closed the schools "
     "and two bridges; the river should peak on Thursday.",
     "shortened": "Old town flooded overnight, schools and two bridges closed.",
+    "rewritten": "Overnight rain flooded the old town. The mayor shut the schools and two "
+    "bridges; the river should crest on Thursday.",
 }
 OTHER_STORY = {
     "free paraphrase": "After a night of downpours, water filled the historic centre, prompting "
@@ -48,3 +55,17 @@ def test_retellings_are_near_duplicates(cosine, case):
 @pytest.mark.parametrize("case", OTHER_STORY)
 def test_other_texts_are_not(cosine, case):
     assert cosine(OTHER_STORY[case]) < NEAR_DUPLICATE_THRESHOLD
+
+
+def test_a_report_with_other_figures_is_close_but_not_the_same_story(cosine):
+    """Numbers barely move the vector, which is why figures must agree as well."""
+    first = "The launch of the lunar lander test was postponed by 4 days because of a sensor fault."
+    other = (
+        "The launch of the lunar lander test was postponed by 11 days because of a sensor fault."
+    )
+    assert cosine(first) < NEAR_DUPLICATE_THRESHOLD  # unrelated to BASE, as a sanity check
+    from enrichment_assets.resources.embedder import EmbedderResource
+
+    vectors = EmbedderResource().encode([first, other])
+    assert float(vectors[0] @ vectors[1]) >= NEAR_DUPLICATE_THRESHOLD
+    assert not figures_agree(figures(first), figures(other))

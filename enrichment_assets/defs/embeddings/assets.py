@@ -195,9 +195,10 @@ def near_duplicate_posts(
     embedder: EmbedderResource,
 ) -> dg.MaterializeResult:
     """Groups of posts from different channels that tell the same story: cosine of their
-    vectors at or above the threshold (default 0.80, all-MiniLM-L6-v2), at most 48 h apart,
-    joined transitively. Stored in the `near_duplicate_posts` table, one row per grouped post
-    and model; the groups are shown in the metadata."""
+    vectors at or above the threshold (default 0.70, all-MiniLM-L6-v2), figures that agree
+    (when both state numbers), at most 48 h apart, joined transitively. Stored in the
+    `near_duplicate_posts` table, one row per grouped post and model; the groups are shown in
+    the metadata."""
     window = context.partition_time_window
     report = refresh_near_duplicates(
         db.engine,
