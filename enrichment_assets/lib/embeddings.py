@@ -232,7 +232,7 @@ class SyncReport:
     encode_seconds: float = 0.0
     seconds: float = 0.0
     pgvector: bool = False
-    encoded_ids: list[int] = field(default_factory=list, repr=False)
+    preview_ids: list[int] = field(default_factory=list, repr=False)  # the first few encoded
 
     def counts(self) -> dict[str, int]:
         return {
@@ -348,7 +348,9 @@ def sync_embeddings(
                     with_pgvector=report.pgvector,
                 )
         report.encoded += len(new_rows)
-        report.encoded_ids.extend(row["entity_id"] for row in new_rows)
+        report.preview_ids.extend(
+            row["entity_id"] for row in new_rows[: 5 - len(report.preview_ids)]
+        )
         if log and new_rows:
             log(f"{source.entity_type}: encoded {report.encoded} so far ({report.seen} seen)")
 

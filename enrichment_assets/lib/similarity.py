@@ -282,7 +282,36 @@ def refresh_near_duplicates(
     max_gap: timedelta = NEAR_DUPLICATE_MAX_GAP,
 ) -> NearDuplicateReport:
     """Group the posts published in [start, end) with their retellings up to `max_gap` either
-    side, and replace the window's rows of `near_duplicate_posts` under `model`."""
+    side, and replace the window's rows of `near_duplicate_posts` under `model`.
+
+    A long window (a backfill) is done one day at a time, each day with its own context, so
+    memory stays that of a few days of posts, and each day's rows are committed on their own."""
+    total = NearDuplicateReport(0, 0, 0, [], 0)
+    seen_groups: set[tuple[int, ...]] = set()
+    day_start = start
+    while day_start < end:
+        day_end = min(day_start + timedelta(days=1), end)
+        day = _refresh_window(engine, model, day_start, day_end, threshold, max_gap)
+        total.posts_in_window += day.posts_in_window
+        total.posts_compared += day.posts_compared
+        total.posts_without_vector += day.posts_without_vector
+        total.rows_written += day.rows_written
+        for group in day.groups:  # a group spanning midnight shows up on both days
+            if group.post_ids not in seen_groups:
+                seen_groups.add(group.post_ids)
+                total.groups.append(group)
+        day_start = day_end
+    return total
+
+
+def _refresh_window(
+    engine: Engine,
+    model: str,
+    start: datetime,
+    end: datetime,
+    threshold: float,
+    max_gap: timedelta,
+) -> NearDuplicateReport:
     with engine.connect() as connection:
         points = connection.execute(
             sa.select(posts.c.id, posts.c.channel_id, posts.c.published_at, posts.c.text)

@@ -15,6 +15,7 @@ from enrichment_assets.defs.embeddings.assets import (
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.search import main as search
+from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import embeddings, posts
 from enrichment_assets.storage.tables import near_duplicate_posts as near_duplicate_table
 from enrichment_assets_tests.factories import insert_dataset, insert_post
@@ -111,15 +112,15 @@ def test_post_embeddings_then_near_duplicates_for_one_day(database_url, engine):
     assert embedded == {story, other}
 
 
-def test_a_range_run_embeds_every_day_in_one_run(sqlite_url):
-    from enrichment_assets.storage import create_database_engine, upgrade_to_head
-
+def test_a_range_run_embeds_every_day_and_groups_across_midnight(sqlite_url):
     engine = create_database_engine(sqlite_url)
     upgrade_to_head(engine)
     for day in (1, 2, 3):
         insert_post(engine, f"{OTHER} Day {day}.", external_id=str(day), published_at=_at(day))
+    late = insert_post(engine, STORY, external_id="late", channel="a", published_at=_at(1, 23))
+    early = insert_post(engine, RETOLD, external_id="early", channel="b", published_at=_at(2, 1))
     result = dg.materialize(
-        [post_embeddings],
+        [post_embeddings, near_duplicate_posts],
         resources=_resources(sqlite_url),
         tags={
             "dagster/asset_partition_range_start": "2024-05-01",
@@ -128,7 +129,17 @@ def test_a_range_run_embeds_every_day_in_one_run(sqlite_url):
     )
     assert result.success
     meta = result.asset_materializations_for_node("post_embeddings")[0].metadata
-    assert meta["encoded"].value == 3
+    assert meta["encoded"].value == 5
+    meta = result.asset_materializations_for_node("near_duplicate_posts")[0].metadata
+    assert meta["groups"].value == 1  # seen from both days, counted once
+    assert meta["dagster/row_count"].value == 2
+    with engine.connect() as connection:
+        grouped = dict(
+            connection.execute(
+                sa.select(near_duplicate_table.c.post_id, near_duplicate_table.c.group_post_id)
+            ).all()
+        )
+    assert grouped == {late: late, early: late}
     engine.dispose()
 
 

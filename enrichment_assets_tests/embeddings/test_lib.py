@@ -174,3 +174,23 @@ def test_posts_whose_figures_disagree_are_not_grouped():
         [1, 2, 3], [7, 8, 9], [day, day, day], matrix, threshold=0.9, stated_figures=stated
     )
     assert [group.post_ids for group in groups] == [(1, 3)]
+
+
+def test_the_pgvector_write_casts_the_text_form_on_the_server():
+    """What `write_vectors` sends to a pgvector server, compiled without one."""
+    from sqlalchemy.dialects import postgresql
+
+    table = vectors._with_column
+    statement = postgresql.insert(table).values(
+        entity_type="post",
+        entity_id=1,
+        model="m",
+        dim=2,
+        content_hash="h",
+        vector=b"",
+        embedding=np.array([0.5, -0.25], dtype=np.float32),
+    )
+    compiled = statement.compile(dialect=postgresql.psycopg.dialect())
+    assert "CAST(%(embedding)s AS vector)" in str(compiled)
+    processor = table.c.embedding.type.bind_processor(postgresql.psycopg.dialect())
+    assert processor(np.array([0.5, -0.25], dtype=np.float32)) == "[0.5,-0.25]"

@@ -126,7 +126,7 @@ def post_embeddings(
         log=context.log.debug,
     )
     context.log.info(f"post embeddings {report.counts()} under {report.model}")
-    preview = list(describe_entities(db.engine, "post", report.encoded_ids[:5]).values())
+    preview = list(describe_entities(db.engine, "post", report.preview_ids).values())
     metadata = _sync_metadata(report, embedder)
     if preview:
         metadata["preview"] = dg.MetadataValue.md(
@@ -170,7 +170,7 @@ def dataset_embeddings(
     )
     context.log.info(f"dataset embeddings {report.counts()} under {report.model}")
     metadata = _sync_metadata(report, embedder)
-    preview = list(describe_entities(db.engine, "dataset", report.encoded_ids[:5]).values())
+    preview = list(describe_entities(db.engine, "dataset", report.preview_ids).values())
     if preview:
         metadata["preview"] = dg.MetadataValue.md(
             markdown_table(preview, ["id", "source", "external_id", "title"])
