@@ -117,6 +117,13 @@ def _prepare(engine: Engine) -> bool:
         )
         return False
     _backfill(engine)
+    # Vectors stored before pgvector arrived get their indexes now, not at their next change.
+    with engine.connect() as connection:
+        kinds = connection.execute(
+            sa.select(embeddings.c.entity_type, embeddings.c.model, embeddings.c.dim).distinct()
+        ).all()
+    for entity_type, model, dim in kinds:
+        ensure_index(engine, entity_type, model, dim)
     return True
 
 
