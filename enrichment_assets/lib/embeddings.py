@@ -292,7 +292,6 @@ def sync_embeddings(
             stored.setdefault(row.entity_id, []).append(row)
 
         to_encode: list[SourceText] = []
-        hashes: dict[int, str] = {}
         doomed: list[int] = []
         for item in page:
             rows = stored.get(item.entity_id, [])
@@ -303,16 +302,16 @@ def sync_embeddings(
                 doomed.extend(doomed_here)
                 continue
             text_hash = content_hash(item.text)
-            hashes[item.entity_id] = text_hash
+            # Other models' vectors of text that no longer exists.
+            stale = [row.id for row in rows if row.model != model and row.content_hash != text_hash]
+            report.deleted_stale_other_models += len(stale)
+            doomed.extend(stale)
             mine = [row for row in rows if row.model == model]
             if not force and mine and mine[0].content_hash == text_hash:
                 report.unchanged += 1
                 continue
             to_encode.append(item)
             current[item.entity_id] = text_hash
-            stale = [row.id for row in rows if row.model != model and row.content_hash != text_hash]
-            report.deleted_stale_other_models += len(stale)
-            doomed.extend(stale)
 
         if not to_encode and not doomed:
             continue
