@@ -105,12 +105,18 @@ def main() -> None:
             day_texts = [post_embedding_text(text) for text in texts[day::DAYS]]
             for side in ("raw", "pipeline") if day % 2 == 0 else ("pipeline", "raw"):
                 if side == "raw":
-                    raw_seconds += _raw(model, day_texts, batch_size)
+                    raw_day = _raw(model, day_texts, batch_size)
+                    raw_seconds += raw_day
                 else:
                     report = sync_embeddings(engine, source, embedder.model, embedder.encode)
                     pipeline_seconds += report.seconds
                     encode_seconds += report.encode_seconds
                     encoded += report.encoded
+            print(
+                f"  day {day + 1:>2}/{DAYS}: {len(day_texts)} texts, raw {raw_day:5.1f} s, "
+                f"pipeline {report.seconds:5.1f} s",
+                flush=True,
+            )
         again = sync_embeddings(
             engine, PostSource(DAY, DAY + timedelta(days=DAYS)), embedder.model, embedder.encode
         )
