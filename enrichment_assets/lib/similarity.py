@@ -352,15 +352,24 @@ def _refresh_window(
     window_posts = sa.select(posts.c.id).where(
         posts.c.published_at >= start, posts.c.published_at < end
     )
+    grouped = [row["post_id"] for row in rows]
     with engine.begin() as connection:
-        # The window's groups are replaced whole: a post that left its group loses its row.
+        # A post of the window that is in no group any more loses its row; the others are
+        # upserted, and rewritten only if their group changed, so a re-run touches nothing.
         connection.execute(
             sa.delete(near_duplicate_posts).where(
                 near_duplicate_posts.c.model == model,
                 near_duplicate_posts.c.post_id.in_(window_posts),
+                near_duplicate_posts.c.post_id.not_in(grouped),
             )
         )
-        written = upsert(connection, near_duplicate_posts, rows, key=("post_id", "model"))
+        written = upsert(
+            connection,
+            near_duplicate_posts,
+            rows,
+            key=("post_id", "model"),
+            only_if_changed=("group_post_id", "group_size", "channel_count", "similarity"),
+        )
     in_window_vectors = sum(1 for i in ids if i in in_window)
     return NearDuplicateReport(
         posts_in_window=len(in_window),

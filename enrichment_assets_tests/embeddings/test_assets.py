@@ -77,7 +77,9 @@ def test_post_embeddings_then_near_duplicates_for_one_day(database_url, engine):
     assert grouped == {story: story, same_channel: story, retold: story}
     assert other not in grouped and next_day not in grouped
 
-    # Re-run unchanged: nothing encoded, the same groups, no duplicate rows.
+    # Re-run unchanged: nothing encoded, the same groups, no row rewritten.
+    with engine.connect() as connection:
+        before = connection.execute(sa.select(near_duplicate_table)).all()
     result = dg.materialize(
         [post_embeddings, near_duplicate_posts],
         resources=_resources(database_url),
@@ -86,12 +88,9 @@ def test_post_embeddings_then_near_duplicates_for_one_day(database_url, engine):
     meta = result.asset_materializations_for_node("post_embeddings")[0].metadata
     assert (meta["encoded"].value, meta["unchanged"].value) == (0, 4)
     with engine.connect() as connection:
-        assert (
-            connection.execute(
-                sa.select(sa.func.count()).select_from(near_duplicate_table)
-            ).scalar()
-            == 3
-        )
+        after = connection.execute(sa.select(near_duplicate_table).order_by("id")).all()
+    assert len(after) == 3
+    assert after == sorted(before, key=lambda row: row.id)  # same ids, same updated_at
 
     # The retelling is deleted: its vector and its group go with it.
     with engine.begin() as connection:
