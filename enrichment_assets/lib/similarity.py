@@ -116,7 +116,7 @@ def describe_entities(engine: Engine, entity_type: str, ids: Sequence[int]) -> d
                     posts.c.published_at,
                     posts.c.text,
                     posts.c.url,
-                    channels.c.handle.label("channel"),
+                    sa.func.coalesce(channels.c.title, channels.c.handle).label("channel"),
                 )
                 .join(channels, channels.c.id == posts.c.channel_id)
                 .where(posts.c.id.in_(ids))
