@@ -3,6 +3,7 @@
 import dagster as dg
 
 from enrichment_assets.resources.database import DatabaseResource
+from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets.resources.huggingface import HuggingFaceResource
 from enrichment_assets.resources.kaggle import KaggleResource
@@ -20,5 +21,6 @@ def resources() -> dg.Definitions:
             "llm": LLMResource(),
             "hf": HuggingFaceResource(),
             "kaggle": KaggleResource(),
+            "embedder": EmbedderResource(),
         }
     )

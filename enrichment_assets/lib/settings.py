@@ -197,3 +197,23 @@ def kaggle_key() -> str | None:
 def meta_kaggle_dir() -> Path:
     """Where Datasets.csv and DatasetVersions.csv are; the bundled sample pair by default."""
     return Path(env("META_KAGGLE_DIR", str(SAMPLE_DIR / "meta_kaggle")))
+
+
+DEFAULT_EMBEDDING_BATCH_SIZE = 32
+DEFAULT_EMBEDDING_DEVICE = "cpu"
+
+
+def embedding_batch_size() -> int:
+    raw = env("EMBEDDING_BATCH_SIZE", str(DEFAULT_EMBEDDING_BATCH_SIZE))
+    try:
+        value = int(raw)
+    except ValueError as error:
+        raise ValueError(f"EMBEDDING_BATCH_SIZE must be a positive integer, got {raw!r}") from error
+    if value < 1:
+        raise ValueError(f"EMBEDDING_BATCH_SIZE must be a positive integer, got {raw!r}")
+    return value
+
+
+def embedding_device() -> str:
+    """`cpu`, `cuda`, `cuda:1`, `mps`…: anything torch accepts."""
+    return env("EMBEDDING_DEVICE", DEFAULT_EMBEDDING_DEVICE)

@@ -278,3 +278,20 @@ quarantined_rows = sa.Table(
     *_timestamps(),
     sa.UniqueConstraint("source", "file", "line"),
 )
+
+# Posts that tell the same story as posts of other channels (asset `near_duplicate_posts`):
+# one row per grouped post and embedding model; `group_post_id` is the group's first telling.
+near_duplicate_posts = sa.Table(
+    "near_duplicate_posts",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("post_id", Id, sa.ForeignKey("posts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("model", sa.String(256), nullable=False),
+    sa.Column("group_post_id", Id, nullable=False),
+    sa.Column("group_size", sa.Integer, nullable=False),
+    sa.Column("channel_count", sa.Integer, nullable=False),
+    sa.Column("similarity", sa.Float, nullable=False),  # best cosine to another member
+    *_timestamps(),
+    sa.UniqueConstraint("post_id", "model"),
+    sa.Index(None, "model", "group_post_id"),
+)

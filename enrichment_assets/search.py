@@ -1,0 +1,80 @@
+"""`python -m enrichment_assets.search "text" --kind post|dataset -k 10`: the nearest posts or
+datasets to a text, with their cosine similarity, under EMBEDDING_MODEL only."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from enrichment_assets.lib import settings
+from enrichment_assets.lib.models import embedding_model_name, load_sentence_transformer
+from enrichment_assets.lib.similarity import describe_hits, nearest, other_models, stored_dim
+from enrichment_assets.resources.embedder import canonical_model_name
+from enrichment_assets.storage import create_database_engine, redact_url, upgrade_to_head
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m enrichment_assets.search",
+        description="Nearest posts or datasets to a text, by embedding cosine similarity.",
+    )
+    parser.add_argument("text", help="what to look for")
+    parser.add_argument("--kind", choices=["post", "dataset"], default="post")
+    parser.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    parser.add_argument("--model", help="embedding model (default: EMBEDDING_MODEL)")
+    parser.add_argument("--database-url", help="default: DATABASE_URL")
+    return parser
+
+
+def _quiet_model_loading() -> None:
+    """A command's output is its answer: no weight-loading progress bar on the terminal."""
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+    except ImportError:  # an older transformers without it: a progress bar is harmless
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.k < 1:
+        print("-k must be at least 1", file=sys.stderr)
+        return 2
+    url = args.database_url or settings.database_url()
+    model = canonical_model_name(args.model or embedding_model_name())
+    engine = create_database_engine(url)
+    try:
+        upgrade_to_head(engine)
+        with engine.connect() as connection:
+            has_vectors = stored_dim(connection, args.kind, model) is not None
+        hits = []
+        if has_vectors:  # else fail fast, without loading the model
+            _quiet_model_loading()
+            encoder = load_sentence_transformer(model, device=settings.embedding_device())
+            query = encoder.encode([args.text], normalize_embeddings=True, show_progress_bar=False)
+            hits = nearest(engine, args.kind, model, query[0], args.k)
+        if not hits:
+            others = other_models(engine, args.kind, model)
+            hint = f" (vectors exist under {', '.join(others)})" if others else ""
+            print(
+                f"no {args.kind} vectors under model {model} in {redact_url(url)}{hint}; "
+                f"materialize {args.kind}_embeddings first",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{len(hits)} nearest {args.kind}s to {args.text!r} (model {model}):")
+        for rank, item in enumerate(describe_hits(engine, args.kind, hits), start=1):
+            where = (
+                f"{item['channel']} {item['published_at'][:10]}"
+                if args.kind == "post"
+                else f"{item['source']}:{item['external_id']}"
+            )
+            print(f"{rank:>3}. {item['score']:.3f}  [{item['id']}] {where}  {item['title']}")
+        return 0
+    finally:
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
