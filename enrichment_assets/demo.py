@@ -145,7 +145,7 @@ def _print_materializations(result: dg.ExecuteInProcessResult, batch) -> None:
             continue
         values = {k: getattr(v, "value", v) for k, v in events[-1].metadata.items()}
         shown = ", ".join(f"{k.removeprefix('dagster/')}={values[k]}" for k in REPORTED_METADATA
-                          if k in values)  # fmt: skip
+                          if isinstance(values.get(k), int | float))  # fmt: skip
         print(f"  {key.to_user_string()}: {shown}")
     for check in result.get_asset_check_evaluations():
         mark = "✓" if check.passed else "✗"

@@ -12,7 +12,14 @@ from dagster_celery import celery_executor
 
 from enrichment_assets.defs.partitions import posts_daily
 
-POST_PIPELINE_ASSETS = ["posts"]
+POST_PIPELINE_ASSETS = [
+    "posts",
+    "post_enrichments",
+    "post_tags",
+    "post_crawls",
+    "post_embeddings",
+    "near_duplicate_posts",
+]
 
 post_pipeline = dg.define_asset_job(
     name="post_pipeline",

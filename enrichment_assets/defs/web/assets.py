@@ -22,6 +22,12 @@ from enrichment_assets.resources.http import HttpResource
 
 GROUP = "web"
 LINK_HEALTH_JUMP_CHECK = "no_jump_in_broken_links"
+CATALOG_ASSETS = (
+    "hf_datasets",
+    "meta_kaggle_datasets",
+    "kaggle_dataset_details",
+    "kaggle_latest_datasets",
+)
 
 
 def md_table(headers: list[str], rows: list[list | tuple]) -> str:
@@ -110,7 +116,11 @@ def post_crawls(
 @dg.asset(
     partitions_def=posts_daily,
     backfill_policy=posts_backfill_policy,
-    deps=["posts"],
+    # The day's posts, and every dataset of the catalog (whatever day it was fetched on).
+    deps=[
+        "posts",
+        *(dg.AssetDep(key, partition_mapping=dg.AllPartitionMapping()) for key in CATALOG_ASSETS),
+    ],
     group_name=GROUP,
     kinds={"python", "sql"},
     check_specs=[
