@@ -8,6 +8,7 @@ feeds (Hugging Face, Kaggle latest) are partitioned by fetch day and walk down t
 import dagster as dg
 from pydantic import Field
 
+from enrichment_assets.defs.freshness import DAILY_FRESHNESS, HOURLY_FRESHNESS
 from enrichment_assets.defs.partitions import datasets_backfill_policy, datasets_daily
 from enrichment_assets.lib.catalog import store
 from enrichment_assets.lib.catalog.feeds import window_for
@@ -95,6 +96,7 @@ def _warn_gap(context: dg.AssetExecutionContext, result: FeedResult) -> None:
     kinds={"huggingface", "sqlite", "postgres"},
     partitions_def=datasets_daily,
     backfill_policy=datasets_backfill_policy,
+    freshness_policy=DAILY_FRESHNESS,
 )
 def hf_datasets(
     context: dg.AssetExecutionContext,
@@ -172,6 +174,7 @@ def meta_kaggle_datasets(
     kinds={"kaggle", "sqlite", "postgres"},
     partitions_def=datasets_daily,
     backfill_policy=datasets_backfill_policy,
+    freshness_policy=DAILY_FRESHNESS,
 )
 def kaggle_latest_datasets(
     context: dg.AssetExecutionContext,
@@ -213,6 +216,7 @@ def kaggle_latest_datasets(
     group_name=GROUP,
     kinds={"kaggle", "sqlite", "postgres"},
     deps=[meta_kaggle_datasets, kaggle_latest_datasets],
+    freshness_policy=HOURLY_FRESHNESS,
 )
 def kaggle_dataset_details(
     context: dg.AssetExecutionContext,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
+from enrichment_assets.defs.freshness import DAILY_FRESHNESS
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
 from enrichment_assets.lib import settings
 from enrichment_assets.lib.cleanup import clean_up
@@ -123,6 +124,7 @@ def post_crawls(
     ],
     group_name=GROUP,
     kinds={"python", "sql"},
+    freshness_policy=DAILY_FRESHNESS,
     check_specs=[
         dg.AssetCheckSpec(
             LINK_HEALTH_JUMP_CHECK,
