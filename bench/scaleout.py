@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from enrichment_assets.defs.operations.jobs import POST_PIPELINE_ASSETS
-from enrichment_assets_tests.conftest import drop_postgres_database
+from enrichment_assets_tests.conftest import create_migrated_database, drop_postgres_database
 from enrichment_assets_tests.posts.samples import telegram_message, write_telegram_export
 from enrichment_assets_tests.scale_out.workers import celery_workers, execute_job, shared_instance
 
@@ -49,22 +49,6 @@ def landing_with_90_days(root: Path) -> Path:
     return landing
 
 
-def template_database() -> str:
-    """A migrated database to clone, as the test suite does."""
-    import uuid
-
-    from enrichment_assets.storage import create_database_engine, upgrade_to_head
-    from enrichment_assets_tests.conftest import POSTGRES_HOST, _admin
-
-    name = f"enrichment_bench_{uuid.uuid4().hex[:8]}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    engine = create_database_engine(f"postgresql+psycopg://{POSTGRES_HOST}/{name}")
-    upgrade_to_head(engine)
-    engine.dispose()
-    return name
-
-
 def timed(job: str, env: dict) -> float:
     started = time.perf_counter()
     completed = execute_job(job, env, RANGE, timeout=3600)
@@ -76,7 +60,7 @@ def timed(job: str, env: dict) -> float:
 
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="bench-scaleout-"))
-    template = template_database()
+    template = create_migrated_database("enrichment_bench")
     try:
         landing = landing_with_90_days(root)
         print(f"{DAYS} days × {PER_DAY} posts; assets: {', '.join(POST_PIPELINE_ASSETS)}")

@@ -45,18 +45,23 @@ def _admin() -> psycopg.Connection:
     return psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True)
 
 
-@pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
-    """A database migrated to head, cloned by every PostgreSQL test."""
-    name = f"enrichment_template_{uuid.uuid4().hex[:8]}"
+def create_migrated_database(prefix: str = "enrichment_template") -> str:
+    """A new database on the local server, migrated to head; its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with _admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     engine = create_database_engine(f"postgresql+psycopg://{POSTGRES_HOST}/{name}")
     upgrade_to_head(engine)
     engine.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A database migrated to head, cloned by every PostgreSQL test."""
+    name = create_migrated_database()
     yield name
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_postgres_database(name)
 
 
 def new_postgres_database(template: str) -> str:
