@@ -43,7 +43,7 @@ lint: install
 test: install services browser lint
 	$(VENV)/bin/pytest
 
-bench: install
+bench: install services
 	$(PY) -m bench
 
 clean:

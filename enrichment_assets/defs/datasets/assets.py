@@ -5,6 +5,9 @@ details of pending datasets from the API, and the newest datasets by update time
 feeds (Hugging Face, Kaggle latest) are partitioned by fetch day and walk down to a watermark.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import dagster as dg
 from pydantic import Field
 
@@ -89,6 +92,29 @@ def _warn_gap(context: dg.AssetExecutionContext, result: FeedResult) -> None:
             f"stopped by {result.stopped_by}: entries modified between {lower} and {upper} were "
             "not fetched; backfill the partitions of those days to fill the gap"
         )
+
+
+@contextmanager
+def _kaggle_catalog(kaggle: KaggleResource, refused: str) -> Iterator:
+    """The Kaggle client for one step. Missing or refused credentials fail the step at once,
+    without retries, naming the settings to fix (never their values)."""
+    try:
+        catalog = kaggle.catalog()
+    except KaggleCredentialsError as error:
+        raise dg.Failure(str(error), allow_retries=False) from None
+    try:
+        yield catalog
+    except KaggleCredentialsError as error:
+        raise dg.Failure(str(error), allow_retries=False) from None
+    except KaggleApiError as error:
+        if error.status in (401, 403):
+            raise dg.Failure(
+                f"the Kaggle API refused {refused} ({error.status}): {KAGGLE_AUTH_HINT}",
+                allow_retries=False,
+            ) from None
+        raise
+    finally:
+        catalog.close()
 
 
 @dg.asset(
@@ -190,22 +216,8 @@ def kaggle_latest_datasets(
     window = window_for(
         time_window.start, time_window.end, store.get_watermark(db.engine, KAGGLE_WATERMARK)
     )
-    catalog = None
-    try:
-        catalog = kaggle.catalog()
+    with _kaggle_catalog(kaggle, refused="the dataset list") as catalog:
         result = fetch_kaggle_feed(db.engine, catalog, window, config.limit, config.max_pages)
-    except KaggleCredentialsError as error:
-        raise dg.Failure(str(error), allow_retries=False) from None
-    except KaggleApiError as error:
-        if error.status in (401, 403):
-            raise dg.Failure(
-                f"the Kaggle API refused the dataset list ({error.status}): {KAGGLE_AUTH_HINT}",
-                allow_retries=False,
-            ) from None
-        raise
-    finally:
-        if catalog is not None:
-            catalog.close()
     _warn_gap(context, result)
     metadata = _feed_metadata(result, db.engine, KAGGLE, kaggle.describe())
     metadata["pages_read"] = catalog.pages_read
@@ -228,9 +240,7 @@ def kaggle_dataset_details(
     `pending` by a killed run, or in a transient `error`) get their full record from the Kaggle
     API, each committed at once as `enriched` or `error` with the reason. A 401/403/404 for one
     dataset is recorded and the batch goes on; refused credentials stop the run."""
-    catalog = None
-    try:
-        catalog = kaggle.catalog()
+    with _kaggle_catalog(kaggle, refused="the credentials") as catalog:
         result = enrich_kaggle_details(
             db.engine,
             catalog,
@@ -238,18 +248,6 @@ def kaggle_dataset_details(
             max_attempts=config.max_attempts,
             log=context.log.warning,
         )
-    except KaggleCredentialsError as error:
-        raise dg.Failure(str(error), allow_retries=False) from None
-    except KaggleApiError as error:
-        if error.status in (401, 403):
-            raise dg.Failure(
-                f"the Kaggle API refused the credentials ({error.status}): {KAGGLE_AUTH_HINT}",
-                allow_retries=False,
-            ) from None
-        raise
-    finally:
-        if catalog is not None:
-            catalog.close()
     counts = store.status_counts(db.engine, KAGGLE)
     errors = "\n".join(
         ["| dataset | reason |", "|---|---|"]
