@@ -116,25 +116,7 @@ def post_embeddings(
     under this model are encoded; vectors of deleted posts are removed."""
     window = context.partition_time_window
     source = PostSource(window.start, window.end)
-    report = sync_embeddings(
-        db.engine,
-        source,
-        embedder.model,
-        embedder.encode,
-        force=config.force,
-        prune_other_models=config.prune_other_models,
-        log=context.log.debug,
-    )
-    context.log.info(f"post embeddings {report.counts()} under {report.model}")
-    preview = list(describe_entities(db.engine, "post", report.preview_ids).values())
-    metadata = _sync_metadata(report, embedder)
-    if preview:
-        metadata["preview"] = dg.MetadataValue.md(
-            markdown_table(preview, ["id", "channel", "published_at", "title"])
-        )
-    return dg.MaterializeResult(
-        metadata=metadata, check_results=[_every_text_has_a_vector(db, source, report)]
-    )
+    return _sync(context, config, db, embedder, source, ["id", "channel", "published_at", "title"])
 
 
 @dg.asset(
@@ -159,6 +141,11 @@ def dataset_embeddings(
     title, tags and description. Only changed texts are encoded; vectors of datasets that left
     the catalog are removed."""
     source = DatasetSource()
+    return _sync(context, config, db, embedder, source, ["id", "source", "external_id", "title"])
+
+
+def _sync(context, config, db, embedder, source, preview_columns: list[str]):
+    """The body both embedding assets share: sync, then metadata, preview and the check."""
     report = sync_embeddings(
         db.engine,
         source,
@@ -168,13 +155,11 @@ def dataset_embeddings(
         prune_other_models=config.prune_other_models,
         log=context.log.debug,
     )
-    context.log.info(f"dataset embeddings {report.counts()} under {report.model}")
+    context.log.info(f"{source.entity_type} embeddings {report.counts()} under {report.model}")
     metadata = _sync_metadata(report, embedder)
-    preview = list(describe_entities(db.engine, "dataset", report.preview_ids).values())
+    preview = list(describe_entities(db.engine, source.entity_type, report.preview_ids).values())
     if preview:
-        metadata["preview"] = dg.MetadataValue.md(
-            markdown_table(preview, ["id", "source", "external_id", "title"])
-        )
+        metadata["preview"] = dg.MetadataValue.md(markdown_table(preview, preview_columns))
     return dg.MaterializeResult(
         metadata=metadata, check_results=[_every_text_has_a_vector(db, source, report)]
     )
