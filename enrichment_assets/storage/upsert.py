@@ -33,7 +33,8 @@ def upsert(
     """Insert `rows`, or update the row with the same `key` columns.
 
     `update` names the columns overwritten on conflict (default: every column given that is
-    not part of the key). With `only_if_changed`, an existing row is rewritten only when one of
+    not part of the key; `[]` inserts missing rows and leaves existing ones untouched). With
+    `only_if_changed`, an existing row is rewritten only when one of
     those columns differs, so an unchanged re-run touches nothing. `updated_at`, where the
     table has it, is refreshed on every rewrite. Returns the number of rows sent.
     """
@@ -43,7 +44,8 @@ def upsert(
         columns = update if update is not None else [c for c in batch[0] if c not in key]
         statement = _insert_for(connection, table)
         assignments = {name: statement.excluded[name] for name in columns}
-        if "updated_at" in table.c and "updated_at" not in assignments:
+        # updated_at follows a real rewrite; `update=[]` means insert-if-absent, touching nothing.
+        if assignments and "updated_at" in table.c and "updated_at" not in assignments:
             assignments["updated_at"] = sa.func.now()
         where = None
         if only_if_changed:

@@ -69,6 +69,21 @@ def test_upsert_only_if_changed_leaves_unchanged_rows_untouched(engine):
     assert changed > unchanged
 
 
+def test_upsert_with_nothing_to_update_leaves_existing_rows_untouched(engine):
+    with engine.begin() as connection:
+        upsert(connection, channels, [{"source": "s", "handle": "h", "title": "T"}],
+               key=["source", "handle"])  # fmt: skip
+        connection.execute(channels.update().values(updated_at=datetime(2000, 1, 1, tzinfo=UTC)))
+        upsert(connection, channels, [{"source": "s", "handle": "h", "title": "other"},
+                                      {"source": "s", "handle": "new", "title": "N"}],
+               key=["source", "handle"], update=[])  # fmt: skip
+        rows = connection.execute(
+            sa.select(channels.c.handle, channels.c.title, channels.c.updated_at).order_by("handle")
+        ).all()
+    assert [(h, t) for h, t, _ in rows] == [("h", "T"), ("new", "N")]
+    assert rows[0].updated_at == datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def test_timestamps_come_back_in_utc_and_naive_ones_are_refused(engine):
     with engine.begin() as connection:
         connection.execute(channels.insert().values(source="s", handle="h"))
