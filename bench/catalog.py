@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from enrichment_assets_tests.datasets.conftest import DATASETS_HEADER, VERSIONS_HEADER
+
 OUT = Path(__file__).parent / "out" / "catalog"
 DATASETS = int(os.environ.get("CATALOG_BENCH_DATASETS", "200000"))
 OLD_VERSIONS_SHARE = 0.5  # half the datasets have one older version too
@@ -72,44 +74,8 @@ def generate(directory: Path, count: int) -> None:
         (directory / "DatasetVersions.csv").open("w", newline="", encoding="utf-8") as v_handle,
     ):
         datasets, versions = csv.writer(d_handle), csv.writer(v_handle)
-        datasets.writerow(
-            [
-                "Id",
-                "CreatorUserId",
-                "OwnerUserId",
-                "OwnerOrganizationId",
-                "CurrentDatasetVersionId",
-                "CurrentDatasourceVersionId",
-                "ForumId",
-                "Type",
-                "CreationDate",
-                "LastActivityDate",
-                "TotalViews",
-                "TotalDownloads",
-                "TotalVotes",
-                "TotalKernels",
-                "Medal",
-                "MedalAwardDate",
-            ]
-        )
-        versions.writerow(
-            [
-                "Id",
-                "DatasetId",
-                "DatasourceVersionId",
-                "CreatorUserId",
-                "LicenseName",
-                "CreationDate",
-                "VersionNumber",
-                "Title",
-                "Slug",
-                "Subtitle",
-                "Description",
-                "VersionNotes",
-                "TotalCompressedBytes",
-                "TotalUncompressedBytes",
-            ]
-        )
+        datasets.writerow(DATASETS_HEADER)
+        versions.writerow(VERSIONS_HEADER)
         version_id = 1_000_000
         for dataset_id in range(1, count + 1):
             user = rng.randint(1, 50_000)
