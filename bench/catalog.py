@@ -6,8 +6,8 @@ the same run: the naive way (pandas `read_csv` of both files, `merge`, a row-by-
 Goal: 20,000 rows/s or more, peak RSS 500 MB or less. The CPU seconds of each seed are printed
 too: on a shared machine the wall-clock figure also measures the neighbours.
 
-The default seed runs in one process; the variant with the reader in a second process
-(`reader_process` in the asset's config) is measured beside it.
+The seed takes the fast reader (Arrow) on this clean dump; the careful line-by-line reader
+(`careful: true` in the asset's config, and what a dump with a bad row gets) is measured beside it.
 
     python -m bench catalog            # 200,000 datasets
     CATALOG_BENCH_DATASETS=20000 python -m bench catalog
@@ -116,10 +116,10 @@ def _child(kind: str, directory: str, database: str) -> None:
     engine = create_database_engine(f"sqlite:///{database}")
     upgrade_to_head(engine)
     started, cpu_started = time.perf_counter(), time.process_time()
-    if kind in ("seed", "seed2"):
+    if kind in ("seed", "careful"):
         from enrichment_assets.lib.catalog.jobs import seed_meta_kaggle
 
-        result = seed_meta_kaggle(engine, Path(directory), parallel=kind == "seed2")
+        result = seed_meta_kaggle(engine, Path(directory), careful=kind == "careful")
         rows = sum(result.summary.counts.values())
     else:
         rows = _naive_pandas(engine, Path(directory))
@@ -199,11 +199,11 @@ def main() -> None:
     size = sum(path.stat().st_size for path in directory.iterdir()) / 2**20
     print(f"input: {directory} ({size:.0f} MB)")
     ours = _measure("seed", directory)
-    two_processes = _measure("seed2", directory)
+    careful = _measure("careful", directory)
     baseline = _measure("naive", directory)
     for name, figures in (
-        ("seed (streamed join, batched upsert)", ours),
-        ("seed, reader in a second process", two_processes),
+        ("seed (Arrow columns, overlapped write)", ours),
+        ("seed, careful line-by-line reader", careful),
         ("naive pandas", baseline),
     ):
         print(

@@ -19,7 +19,7 @@ from enrichment_assets.defs.datasets.checks import (
     hf_datasets_no_duplicates,
     meta_kaggle_no_duplicates,
 )
-from enrichment_assets.lib.catalog import store
+from enrichment_assets.lib.catalog import jobs, store
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.huggingface import HuggingFaceResource
 from enrichment_assets.resources.kaggle import KaggleResource
@@ -244,22 +244,30 @@ def test_kaggle_latest_stops_at_the_page_cap_and_reports_the_gap(db, fake_kaggle
     assert new.status == "seeded" and new.ref == "climatelab/sea-ice-extent"
 
 
-def test_seed_resumes_after_a_kill_without_duplicates(db, monkeypatch):
-    real_save_batch = store.save_batch
+@pytest.mark.parametrize(
+    ("reader", "writer"), [("fast", "save_prepared"), ("careful", "save_batch")]
+)
+def test_seed_resumes_after_a_kill_without_duplicates(db, monkeypatch, reader, writer):
+    module = jobs if reader == "fast" else store
+    real_write = getattr(module, writer)
     calls = []
 
-    def dying_save_batch(*args, **kwargs):
+    def dying_write(*args, **kwargs):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt("killed")  # the process dies after the first batch
-        return real_save_batch(*args, **kwargs)
+        return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(store, "save_batch", dying_save_batch)
-    config = {"ops": {"meta_kaggle_datasets": {"config": {"batch_size": 3}}}}
+    monkeypatch.setattr(module, writer, dying_write)
+    config = {
+        "ops": {
+            "meta_kaggle_datasets": {"config": {"batch_size": 3, "careful": reader == "careful"}}
+        }
+    }
     with pytest.raises(KeyboardInterrupt):
         dg.materialize([meta_kaggle_datasets], resources=_resources(db), run_config=config)
     assert len(_rows(db, "kaggle")) == 3
-    monkeypatch.setattr(store, "save_batch", real_save_batch)
+    monkeypatch.setattr(module, writer, real_write)
     result = dg.materialize([meta_kaggle_datasets], resources=_resources(db), run_config=config)
     meta = _metadata(result, meta_kaggle_datasets)
     assert (meta["new"], meta["unchanged"]) == (5, 3)

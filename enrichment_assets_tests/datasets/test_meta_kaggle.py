@@ -151,17 +151,3 @@ def test_a_dump_without_a_required_column_is_refused_clearly(tmp_path):
         list(MetaKaggleReader(tmp_path).records())
     with pytest.raises(MetaKaggleError, match="not found"):
         list(MetaKaggleReader(tmp_path / "missing").records())
-
-
-def test_the_two_process_seed_lands_the_same_rows(tmp_path, engine):
-    from enrichment_assets.lib import settings
-    from enrichment_assets.lib.catalog.jobs import seed_meta_kaggle
-    from enrichment_assets.lib.catalog.store import status_counts
-
-    result = seed_meta_kaggle(engine, settings.SAMPLE_DIR / "meta_kaggle", parallel=True)
-    assert result.summary.counts["new"] == 8 and result.counts["joined"] == 8
-    assert status_counts(engine, "kaggle") == {"seeded": 8}
-    again = seed_meta_kaggle(engine, settings.SAMPLE_DIR / "meta_kaggle", parallel=False)
-    assert again.summary.counts["unchanged"] == 8  # same rows, same hashes, either way
-    with pytest.raises(MetaKaggleError, match="not found"):  # the reader's error reaches us
-        seed_meta_kaggle(engine, tmp_path / "missing", parallel=True)

@@ -58,10 +58,10 @@ class KaggleDetailsConfig(dg.Config):
 
 class MetaKaggleConfig(dg.Config):
     batch_size: int = Field(default=store.WRITE_BATCH, description="rows per transaction")
-    reader_process: bool = Field(
+    careful: bool = Field(
         default=False,
-        description="read and hash the dump in a second process while this one writes "
-        "(pays on two idle cores; costs more CPU in all)",
+        description="read the dump line by line even if it looks clean (a dump with a bad row "
+        "is always read so, to quarantine each bad row with its line)",
     )
 
 
@@ -168,8 +168,13 @@ def meta_kaggle_datasets(
     directory = kaggle.meta_kaggle_path()
     try:
         result = seed_meta_kaggle(
-            db.engine, directory, batch_size=config.batch_size, parallel=config.reader_process
+            db.engine,
+            directory,
+            batch_size=config.batch_size,
+            careful=config.careful,
+            log=context.log.info,
         )
+
     except MetaKaggleError as error:
         raise dg.Failure(
             f"cannot read the Meta Kaggle dump: {error}", allow_retries=False

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from enrichment_assets.lib.catalog import store
 from enrichment_assets.lib.catalog.feeds import FeedWalk, Window
 from enrichment_assets.lib.catalog.kaggle_api import KaggleApiError, KaggleAuthError, KaggleCatalog
-from enrichment_assets.lib.catalog.meta_kaggle import (
-    QUARANTINE_SOURCE,
-    MetaKaggleError,
-    MetaKaggleReader,
+from enrichment_assets.lib.catalog.meta_kaggle import QUARANTINE_SOURCE, MetaKaggleReader
+from enrichment_assets.lib.catalog.meta_kaggle_arrow import (
+    CarefulReadNeeded,
+    RecordColumns,
+    open_fast,
+    rebatch,
 )
-from enrichment_assets.lib.catalog.meta_kaggle_worker import read_frames
 from enrichment_assets.lib.catalog.records import DatasetRecord
 from enrichment_assets.lib.catalog.store import (
     REFRESH,
@@ -33,6 +31,8 @@ from enrichment_assets.lib.catalog.store import (
     get_watermark,
     mark_enriched,
     mark_error,
+    prepare_columns,
+    save_prepared,
     save_quarantined,
     save_records,
     set_watermark,
@@ -129,59 +129,56 @@ class SeedResult:
 
 
 def seed_meta_kaggle(
-    engine: Engine, directory: Path, batch_size: int = WRITE_BATCH, parallel: bool = False
+    engine: Engine,
+    directory: Path,
+    batch_size: int = WRITE_BATCH,
+    careful: bool = False,
+    log: Callable[[str], None] = lambda message: None,
 ) -> SeedResult:
-    """Seed `datasets` from the dump in `directory`.
+    """Seed `datasets` from the dump in `directory`, `batch_size` rows per transaction.
 
-    With `parallel`, a second process reads, joins and hashes while this one writes. The two
-    halves then cost about the same CPU (9.6 s each for 200,000 datasets), but pickling adds
-    40 % to the total, so it only pays on two otherwise idle cores; on the shared development
-    machine it was slower (bench/catalog prints both), hence off by default."""
-    if parallel:
-        summary, counts, quarantined = _seed_in_two_processes(engine, directory, batch_size)
-    else:
-        reader = MetaKaggleReader(directory)
-        summary = save_records(engine, reader.records(), mode=SEED, batch_size=batch_size)
-        counts, quarantined = reader.counts, reader.quarantined
-    for row in quarantined:
-        row.file = str(Path(directory) / row.file)
-    save_quarantined(engine, QUARANTINE_SOURCE, quarantined)
-    return SeedResult(summary, dict(counts), quarantined)
-
-
-def _seed_in_two_processes(engine: Engine, directory: Path, batch_size: int):
-    command = [
-        sys.executable,
-        "-m",
-        "enrichment_assets.lib.catalog.meta_kaggle_worker",
-        str(directory),
-        str(batch_size),
-    ]
-    summary = WriteSummary()
-    with tempfile.TemporaryFile() as errors:
-        reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+    The fast reader (`meta_kaggle_arrow`: columns, in C++) goes first, and a second thread
+    writes each batch while the next is read (SQLite and psycopg let go of the GIL while the
+    database works). At the first thing it cannot place by line (a malformed row, bytes that
+    are not UTF-8…), or with `careful`, the careful reader (`MetaKaggleReader`) takes the
+    whole dump: it quarantines each bad row with its line and lands every dataset the fast
+    one had not written yet. Both make the same records, so the hand-over changes nothing."""
+    summary, written = WriteSummary(), set()
+    if not careful:
         try:
-            for kind, payload in read_frames(reader.stdout):
-                if kind == "batch":
-                    records = [record for record, _row in payload]
-                    rows = [row for _record, row in payload]
-                    store.save_batch(engine, records, mode=SEED, summary=summary, rows=rows)
-                elif kind == "error":
-                    raise payload
-                else:
-                    counts, quarantined = payload
-                    return summary, counts, quarantined
-            reader.wait(timeout=30)
-            errors.seek(0)
-            tail = errors.read()[-2000:].decode("utf-8", "replace").strip()
-            raise MetaKaggleError(
-                f"the Meta Kaggle reader process stopped (exit code {reader.returncode}): {tail}"
-            )
+            reader = open_fast(directory)
+            _save_overlapped(engine, rebatch(reader.batches(), batch_size), summary, written)
+        except CarefulReadNeeded as why:
+            log(f"Meta Kaggle dump: {why}; reading it line by line after {len(written)} datasets")
+            careful = True
+    if careful:
+        reader = MetaKaggleReader(directory)
+        rest = (record for record in reader.records() if record.external_id not in written)
+        save_records(engine, rest, mode=SEED, batch_size=batch_size, summary=summary)
+    for row in reader.quarantined:
+        row.file = str(Path(directory) / row.file)
+    save_quarantined(engine, QUARANTINE_SOURCE, reader.quarantined)
+    return SeedResult(summary, dict(reader.counts), reader.quarantined)
+
+
+def _save_overlapped(
+    engine: Engine, batches: Iterator[RecordColumns], summary: WriteSummary, written: set[str]
+) -> None:
+    """Write each batch in a second thread while the next is read. One batch in flight: memory
+    stays at two batches, and a failed write stops the reading at once. `written` collects the
+    ids of every batch handed to the writer (waited for, even when the reading fails)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-writer") as writer:
+        in_flight = None
+        try:
+            for batch in batches:
+                prepared = prepare_columns(engine, batch)  # while the previous batch is written
+                if in_flight is not None:
+                    in_flight.result()
+                in_flight = writer.submit(save_prepared, engine, prepared, summary=summary)
+                written.update(batch.external_id)
         finally:
-            if reader.poll() is None:
-                reader.kill()
-            reader.stdout.close()
-            reader.wait()
+            if in_flight is not None:
+                in_flight.result()
 
 
 # -- Kaggle phase 2: details of pending datasets ------------------------------------------------

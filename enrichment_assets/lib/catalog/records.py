@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 HUGGINGFACE = "huggingface"
@@ -26,6 +27,9 @@ CONTENT_COLUMNS = (
     "ref",
     "extra",
 )
+CONTENT_SEPARATOR = "\x1f"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(slots=True)
@@ -46,23 +50,23 @@ class DatasetRecord:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def content_hash(self) -> str:
-        """What makes two fetches of one dataset "the same": every content column, in order
-        (times as epoch seconds: the repr of a datetime is the slow part of hashing a seed)."""
-        created, modified = self.source_created_at, self.source_modified_at
-        text = "\x1f".join(
+        """What makes two fetches of one dataset "the same": every content column, in order,
+        as text a columnar reader can write too (`meta_kaggle_arrow` hashes a whole batch so):
+        None as "", numbers in decimal, times as epoch microseconds, JSON in canonical form."""
+        text = CONTENT_SEPARATOR.join(
             (
                 self.title or "",
                 self.description or "",
                 self.url or "",
                 self.owner or "",
                 self.license or "",
-                repr(self.tags),
-                repr(self.downloads),
-                repr(self.likes),
-                repr(created.timestamp()) if created is not None else "",
-                repr(modified.timestamp()) if modified is not None else "",
+                canonical_json(self.tags) if self.tags is not None else "",
+                _decimal(self.downloads),
+                _decimal(self.likes),
+                _epoch_micros(self.source_created_at),
+                _epoch_micros(self.source_modified_at),
                 self.ref or "",
-                repr(self.extra),
+                canonical_json(self.extra or {}),
             )
         )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -73,6 +77,19 @@ class DatasetRecord:
         values["external_id"] = self.external_id
         values["content_hash"] = self.content_hash()
         return values
+
+
+def canonical_json(value: Any) -> str:
+    """Compact, key order kept, non-ASCII as is: the text stored and hashed for a JSON value."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _decimal(number: int | None) -> str:
+    return "" if number is None else str(number)
+
+
+def _epoch_micros(value: datetime | None) -> str:
+    return "" if value is None else str((utc(value) - _EPOCH) // _MICROSECOND)
 
 
 def utc(value: datetime | None) -> datetime | None:

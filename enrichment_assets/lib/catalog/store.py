@@ -8,17 +8,18 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 from enrichment_assets.lib.catalog.meta_kaggle import QuarantinedRow
-from enrichment_assets.lib.catalog.records import CONTENT_COLUMNS, DatasetRecord
+from enrichment_assets.lib.catalog.meta_kaggle_arrow import RecordColumns
+from enrichment_assets.lib.catalog.records import CONTENT_COLUMNS, DatasetRecord, canonical_json
 from enrichment_assets.storage.tables import datasets, quarantined_rows, watermarks
 from enrichment_assets.storage.upsert import upsert
 
@@ -153,7 +154,7 @@ def _sqlite_time(value: datetime | None) -> str | None:
 
 
 def _sqlite_json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value)
+    return None if value is None else canonical_json(value)
 
 
 def _postgres_json(value: Any):
@@ -170,24 +171,7 @@ def write_rows(
     `only_seeded`: an existing row is overwritten only while still `seeded`, so a dump never
     replaces what an API wrote, even one that landed after this run looked."""
     dialect = connection.dialect.name
-    columns = tuple(rows[0])
-    cache_key = (dialect, columns, only_seeded)
-    if cache_key not in _statements:
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        statement = insert(datasets)
-        updated = [name for name in columns if name not in ("source", "external_id")]
-        statement = statement.on_conflict_do_update(
-            index_elements=["source", "external_id"],
-            set_={
-                **{name: statement.excluded[name] for name in updated},
-                "updated_at": sa.func.now(),
-            },
-            where=(datasets.c.status == sa.literal_column(f"'{SEEDED}'")) if only_seeded else None,
-        )
-        compiled = statement.compile(dialect=connection.dialect, column_keys=list(columns))
-        order = tuple(compiled.positiontup or ()) if dialect == "sqlite" else columns
-        _statements[cache_key] = (str(compiled), order)
-    sql, order = _statements[cache_key]
+    sql, order = _upsert_sql(connection.dialect, tuple(rows[0]), only_seeded)
     if dialect == "sqlite":
         convert = {name: _sqlite_json for name in _JSON_COLUMNS} | {
             name: _sqlite_time for name in _TIME_COLUMNS
@@ -206,6 +190,126 @@ def write_rows(
             for row in rows
         ]
     connection.exec_driver_sql(sql, values)
+
+
+def _upsert_sql(
+    dialect: Dialect, columns: tuple[str, ...], only_seeded: bool
+) -> tuple[str, tuple[str, ...]]:
+    """The upsert's SQL for these columns, compiled once per process, and the order in which
+    the driver takes the values (positional on SQLite, by name on PostgreSQL)."""
+    cache_key = (dialect.name, columns, only_seeded)
+    if cache_key not in _statements:
+        insert = sqlite.insert if dialect.name == "sqlite" else postgresql.insert
+        statement = insert(datasets)
+        updated = [name for name in columns if name not in ("source", "external_id")]
+        statement = statement.on_conflict_do_update(
+            index_elements=["source", "external_id"],
+            set_={
+                **{name: statement.excluded[name] for name in updated},
+                "updated_at": sa.func.now(),
+            },
+            where=(datasets.c.status == sa.literal_column(f"'{SEEDED}'")) if only_seeded else None,
+        )
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        order = tuple(compiled.positiontup or ()) if dialect.name == "sqlite" else columns
+        _statements[cache_key] = (str(compiled), order)
+    return _statements[cache_key]
+
+
+# -- the seed's columnar write ------------------------------------------------------------------
+@dataclass
+class PreparedColumns:
+    """A batch of columns turned into the driver's rows, ready for `save_prepared`: the
+    seed prepares the next batch while the previous one is being written."""
+
+    columns: RecordColumns
+    sql: str
+    rows: list  # tuples (SQLite, positional) or dicts (PostgreSQL, by name)
+
+
+def prepare_columns(engine: Engine, columns: RecordColumns) -> PreparedColumns:
+    sqlite_dialect = engine.dialect.name == "sqlite"
+    now = _now()
+    if sqlite_dialect:
+        created = columns.times_as_text("source_created_at")
+        modified = columns.times_as_text("source_modified_at")
+        extra: list = columns.extra
+    else:  # psycopg takes aware datetimes, and JSON through its Jsonb wrapper
+        created = columns.source_created_at.to_pylist()
+        modified = columns.source_modified_at.to_pylist()
+        extra = [Jsonb(json.loads(text)) for text in columns.extra]
+    count = len(columns)
+    values = {
+        "external_id": columns.external_id,
+        "title": columns.title,
+        "description": columns.description,
+        "url": columns.url,
+        "owner": columns.owner,
+        "license": columns.license,
+        "downloads": columns.downloads,
+        "likes": columns.likes,
+        "source_created_at": created,
+        "source_modified_at": modified,
+        "ref": columns.ref,
+        "extra": extra,
+        "content_hash": columns.content_hash,
+        "source": repeat(columns.source, count),
+        "tags": repeat(None, count),
+        "status": repeat(SEEDED, count),
+        "error": repeat(None, count),
+        "fetched_at": repeat(_sqlite_time(now) if sqlite_dialect else now, count),
+    }
+    sql, order = _upsert_sql(engine.dialect, tuple(values), only_seeded=True)
+    rows = list(zip(*(values[name] for name in order), strict=True))
+    if not sqlite_dialect:
+        rows = [dict(zip(order, row, strict=True)) for row in rows]
+    return PreparedColumns(columns, sql, rows)
+
+
+def save_columns(engine: Engine, columns: RecordColumns, *, summary: WriteSummary) -> None:
+    """`save_batch` in SEED mode for a batch that arrives as columns (`meta_kaggle_arrow`)."""
+    save_prepared(engine, prepare_columns(engine, columns), summary=summary)
+
+
+def save_prepared(engine: Engine, prepared: PreparedColumns, *, summary: WriteSummary) -> None:
+    """Classify the batch by id and hash against what is stored and write it in one
+    transaction: new rows inserted, changed `seeded` rows overwritten, the rest left."""
+    columns, rows = prepared.columns, prepared.rows
+    with engine.begin() as connection:
+        if summary.fresh is None:
+            summary.fresh = not connection.execute(
+                sa.select(datasets.c.id).where(datasets.c.source == columns.source).limit(1)
+            ).first()
+        if summary.fresh:
+            summary.counts["new"] += len(columns)
+        else:
+            existing = _existing(connection, columns.source, columns.external_id)
+            keep = []
+            for i, (external_id, content_hash) in enumerate(
+                zip(columns.external_id, columns.content_hash, strict=True)
+            ):
+                known = existing.get(external_id)
+                if known is None:
+                    summary.counts["new"] += 1
+                elif known.content_hash == content_hash:
+                    summary.counts["unchanged"] += 1
+                    continue
+                elif known.status != SEEDED:  # an API has filled it: fresher than any dump
+                    summary.counts["kept"] += 1
+                    continue
+                else:
+                    summary.counts["updated"] += 1
+                keep.append(i)
+            rows = [rows[i] for i in keep]
+        for i in range(min(PREVIEW_ROWS - len(summary.preview), len(columns))):
+            summary.preview.append(columns.record(i))
+        newest = columns.newest_modified()
+        if newest is not None and (
+            summary.newest_modified is None or newest > summary.newest_modified
+        ):
+            summary.newest_modified = newest
+        if rows:
+            connection.exec_driver_sql(prepared.sql, rows)
 
 
 def _refresh(connection, record: DatasetRecord, known, summary: WriteSummary, now) -> None:
