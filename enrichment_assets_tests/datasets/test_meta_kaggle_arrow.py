@@ -192,6 +192,11 @@ def test_a_seed_lands_every_row_once_and_a_second_seed_changes_nothing(engine):
     result = jobs.seed_meta_kaggle(engine, settings.SAMPLE_DIR / "meta_kaggle", batch_size=3)
     assert result.summary.counts["new"] == 8 and result.counts["joined"] == 8
     assert status_counts(engine, "kaggle") == {"seeded": 8}
+    with engine.connect() as connection:  # the columns written by the statement itself
+        fixed = connection.execute(
+            sa.select(datasets.c.fetched_at, datasets.c.error, datasets.c.tags)
+        ).all()
+    assert all(row.fetched_at is not None and row.error is row.tags is None for row in fixed)
     again = jobs.seed_meta_kaggle(engine, settings.SAMPLE_DIR / "meta_kaggle", careful=True)
     assert again.summary.counts["unchanged"] == 8  # the careful reader agrees, hash for hash
     with pytest.raises(MetaKaggleError, match="not found"):

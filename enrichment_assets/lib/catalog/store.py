@@ -193,15 +193,20 @@ def write_rows(
 
 
 def _upsert_sql(
-    dialect: Dialect, columns: tuple[str, ...], only_seeded: bool
+    dialect: Dialect, columns: tuple[str, ...], only_seeded: bool, fixed: tuple[str, ...] = ()
 ) -> tuple[str, tuple[str, ...]]:
     """The upsert's SQL for these columns, compiled once per process, and the order in which
-    the driver takes the values (positional on SQLite, by name on PostgreSQL)."""
-    cache_key = (dialect.name, columns, only_seeded)
+    the driver takes the values (positional on SQLite, by name on PostgreSQL).
+
+    `fixed` columns take the same value in every row of a seed batch (see `_FIXED`): written
+    into the statement instead of bound row by row, which saves SQLite a fifth of its work."""
+    cache_key = (dialect.name, columns, only_seeded, fixed)
     if cache_key not in _statements:
         insert = sqlite.insert if dialect.name == "sqlite" else postgresql.insert
-        statement = insert(datasets)
-        updated = [name for name in columns if name not in ("source", "external_id")]
+        values = {name: sa.bindparam(name) for name in columns}
+        values |= {name: _FIXED[name] for name in fixed}
+        statement = insert(datasets).values(values).inline()  # no RETURNING: ids go unread
+        updated = [name for name in columns + fixed if name not in ("source", "external_id")]
         statement = statement.on_conflict_do_update(
             index_elements=["source", "external_id"],
             set_={
@@ -210,13 +215,22 @@ def _upsert_sql(
             },
             where=(datasets.c.status == sa.literal_column(f"'{SEEDED}'")) if only_seeded else None,
         )
-        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        compiled = statement.compile(dialect=dialect)
         order = tuple(compiled.positiontup or ()) if dialect.name == "sqlite" else columns
         _statements[cache_key] = (str(compiled), order)
     return _statements[cache_key]
 
 
 # -- the seed's columnar write ------------------------------------------------------------------
+# What every row of a seed batch says, as SQL.
+_FIXED = {
+    "tags": sa.null(),
+    "status": sa.literal_column(f"'{SEEDED}'"),
+    "error": sa.null(),
+    "fetched_at": sa.func.now(),
+}
+
+
 @dataclass
 class PreparedColumns:
     """A batch of columns turned into the driver's rows, ready for `save_prepared`: the
@@ -229,7 +243,6 @@ class PreparedColumns:
 
 def prepare_columns(engine: Engine, columns: RecordColumns) -> PreparedColumns:
     sqlite_dialect = engine.dialect.name == "sqlite"
-    now = _now()
     if sqlite_dialect:
         created = columns.times_as_text("source_created_at")
         modified = columns.times_as_text("source_modified_at")
@@ -254,12 +267,8 @@ def prepare_columns(engine: Engine, columns: RecordColumns) -> PreparedColumns:
         "extra": extra,
         "content_hash": columns.content_hash,
         "source": repeat(columns.source, count),
-        "tags": repeat(None, count),
-        "status": repeat(SEEDED, count),
-        "error": repeat(None, count),
-        "fetched_at": repeat(_sqlite_time(now) if sqlite_dialect else now, count),
     }
-    sql, order = _upsert_sql(engine.dialect, tuple(values), only_seeded=True)
+    sql, order = _upsert_sql(engine.dialect, tuple(values), only_seeded=True, fixed=tuple(_FIXED))
     rows = list(zip(*(values[name] for name in order), strict=True))
     if not sqlite_dialect:
         rows = [dict(zip(order, row, strict=True)) for row in rows]
