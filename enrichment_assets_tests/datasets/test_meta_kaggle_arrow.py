@@ -146,7 +146,8 @@ def test_a_bad_row_late_in_the_dump_hands_over_without_losing_or_repeating_a_row
             pass
     messages = []
     result = jobs.seed_meta_kaggle(engine, tmp_path, batch_size=2, log=messages.append)
-    assert "line by line after" in messages[0] and "after 0 datasets" not in messages[0]
+    assert result.reader.startswith("careful after") and "after 0 datasets" not in result.reader
+    assert "Expected 14 columns, got 4" in messages[0]  # why, in the run's log
     assert result.summary.counts["new"] == 6 and not result.summary.counts["updated"]
     text = path.read_text(encoding="utf-8")
     bad_line = text[: text.index("999,1,too,few")].count("\n") + 1
@@ -191,6 +192,7 @@ def test_a_missing_file_or_column_is_refused_clearly(tmp_path):
 def test_a_seed_lands_every_row_once_and_a_second_seed_changes_nothing(engine):
     result = jobs.seed_meta_kaggle(engine, settings.SAMPLE_DIR / "meta_kaggle", batch_size=3)
     assert result.summary.counts["new"] == 8 and result.counts["joined"] == 8
+    assert result.reader == "fast"
     assert status_counts(engine, "kaggle") == {"seeded": 8}
     with engine.connect() as connection:  # the columns written by the statement itself
         fixed = connection.execute(

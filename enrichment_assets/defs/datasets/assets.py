@@ -191,6 +191,7 @@ def meta_kaggle_datasets(
             "dagster/row_count": sum(counts.values()),
             **result.summary.as_metadata(),
             **result.counts,
+            "reader": result.reader,
             "quarantined": len(result.quarantined),
             "quarantined_rows": dg.MetadataValue.md(quarantine_table),
             "status_counts": counts,

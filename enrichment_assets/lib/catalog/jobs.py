@@ -126,6 +126,7 @@ class SeedResult:
     summary: WriteSummary
     counts: dict[str, int]
     quarantined: list
+    reader: str  # "fast", "careful", or "careful after N datasets read fast (why)"
 
 
 def seed_meta_kaggle(
@@ -144,12 +145,15 @@ def seed_meta_kaggle(
     whole dump: it quarantines each bad row with its line and lands every dataset the fast
     one had not written yet. Both make the same records, so the hand-over changes nothing."""
     summary, written = WriteSummary(), set()
+    used = "careful"
     if not careful:
         try:
             reader = open_fast(directory)
             _save_overlapped(engine, rebatch(reader.batches(), batch_size), summary, written)
+            used = "fast"
         except CarefulReadNeeded as why:
-            log(f"Meta Kaggle dump: {why}; reading it line by line after {len(written)} datasets")
+            used = f"careful after {len(written)} datasets read fast ({why})"
+            log(f"Meta Kaggle dump read line by line: {used}")
             careful = True
     if careful:
         reader = MetaKaggleReader(directory)
@@ -158,7 +162,7 @@ def seed_meta_kaggle(
     for row in reader.quarantined:
         row.file = str(Path(directory) / row.file)
     save_quarantined(engine, QUARANTINE_SOURCE, reader.quarantined)
-    return SeedResult(summary, dict(reader.counts), reader.quarantined)
+    return SeedResult(summary, dict(reader.counts), reader.quarantined, used)
 
 
 def _save_overlapped(

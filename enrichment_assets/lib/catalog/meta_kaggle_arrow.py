@@ -195,7 +195,8 @@ class _CsvFile:
                     convert_options=self._convert,
                 )
             except pa.ArrowInvalid as error:
-                raise CarefulReadNeeded(f"{self.path.name}: {error}") from None
+                # Arrow quotes the offending row: kept short for the log.
+                raise CarefulReadNeeded(f"{self.path.name}: {str(error)[:200]}") from None
             yield _with_missing(table, self.wanted)
 
     def read_all(self) -> pa.Table:
