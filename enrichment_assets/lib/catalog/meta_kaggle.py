@@ -141,8 +141,9 @@ class _Columns:
         return lambda row: tuple("" if p is None else row[p] for p in positions)
 
 
-class MetaKaggleReader:
-    """Iterate `records()` once; `quarantined` and `counts` fill as it goes."""
+class MetaKaggleDump:
+    """A Meta Kaggle folder being read: its files, and what the reading counted and
+    quarantined. The two readers (this module's and `meta_kaggle_arrow`'s) share it."""
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
@@ -156,7 +157,6 @@ class MetaKaggleReader:
             "unparsed_dates": 0,
         }
 
-    # -- files ------------------------------------------------------------------------------
     def _path(self, name: str, required: bool = True) -> Path | None:
         path = self.directory / name
         if path.is_file():
@@ -165,6 +165,12 @@ class MetaKaggleReader:
             raise MetaKaggleError(f"{name} not found in META_KAGGLE_DIR ({self.directory})")
         return None
 
+
+class MetaKaggleReader(MetaKaggleDump):
+    """The careful reader, row by row. Iterate `records()` once; `quarantined` and `counts`
+    fill as it goes."""
+
+    # -- files ------------------------------------------------------------------------------
     def _table(
         self, path: Path, required: Iterable[str]
     ) -> tuple[_Columns, Iterator[tuple[int, list[str]]]]:

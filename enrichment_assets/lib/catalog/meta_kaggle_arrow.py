@@ -42,6 +42,7 @@ from enrichment_assets.lib.catalog.meta_kaggle import (
     USERS_FILE,
     VERSION_COLUMNS,
     VERSIONS_FILE,
+    MetaKaggleDump,
     MetaKaggleError,
     parse_us_datetime,
 )
@@ -316,24 +317,15 @@ def _json_field(key: str, values: pa.Array) -> pa.Array:
     return pc.binary_join_element_wise(f'"{key}":', pc.cast(values, pa.string()), "")
 
 
-class FastSeed:
+class FastSeed(MetaKaggleDump):
     """A dump read column-wise. Datasets.csv (small) is read and checked whole when this is
     made; `batches()` then streams DatasetVersions.csv once, checking each chunk before any of
     it is yielded, and raises CarefulReadNeeded at the first thing only the careful reader
     handles. `counts` fill as in the careful reader."""
 
     def __init__(self, directory: Path | str) -> None:
+        super().__init__(directory)  # quarantined stays empty: bad rows go the careful way
         _use_jemalloc()
-        self.directory = Path(directory)
-        self.quarantined: list = []  # always empty: a dump with bad rows goes the careful way
-        self.counts = {
-            "datasets_read": 0,
-            "versions_read": 0,
-            "joined": 0,
-            "without_version": 0,
-            "without_owner": 0,
-            "unparsed_dates": 0,
-        }
         self._versions_path = self._path(VERSIONS_FILE)
         datasets = _CsvFile(
             self._path(DATASETS_FILE), DATASET_COLUMNS, ("Id", "CurrentDatasetVersionId")
@@ -365,14 +357,6 @@ class FastSeed:
             )
         )
         self._orphan_best: dict[int, tuple[int, pa.Table]] = {}
-
-    def _path(self, name: str, required: bool = True) -> Path | None:
-        path = self.directory / name
-        if path.is_file():
-            return path
-        if required:
-            raise MetaKaggleError(f"{name} not found in META_KAGGLE_DIR ({self.directory})")
-        return None
 
     def _owner_names(self, datasets: pa.Table) -> tuple[dict[str, str], dict[str, str]]:
         orgs, users = datasets["OwnerOrganizationId"], datasets["OwnerUserId"]
