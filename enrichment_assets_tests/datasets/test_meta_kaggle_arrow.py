@@ -93,7 +93,7 @@ def _tricky_dump(directory) -> None:
             version_row(31, 3, "three-a", number=1),
             version_row(33, 3, "three-c", number=2),
             version_row(32, 3, "three-b", number=2),  # a tie: the later line wins
-            version_row(61, 6, "six", title=""),
+            version_row(61, 6, "six", title="\x1f\u3000 Six\xa0", description=" \u2028"),
             version_row(71, 7, "seven", description="émoji ✓ \\ back\\slash \x01 control"),
         ],
     )
@@ -203,3 +203,10 @@ def test_a_seed_lands_every_row_once_and_a_second_seed_changes_nothing(engine):
     assert again.summary.counts["unchanged"] == 8  # the careful reader agrees, hash for hash
     with pytest.raises(MetaKaggleError, match="not found"):
         jobs.seed_meta_kaggle(engine, settings.SAMPLE_DIR / "missing")
+
+
+def test_the_whitespace_arrow_trims_is_the_whitespace_python_strips():
+    import sys
+
+    python = {chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()}
+    assert set(meta_kaggle_arrow.PY_WHITESPACE) == python

@@ -52,7 +52,6 @@ from enrichment_assets.lib.catalog.records import (
     DatasetRecord,
     as_int,
     clean_text,
-    strip_text,
 )
 
 CHUNK_BYTES = 4 << 20  # whole records handed to Arrow at a time: ~6,000 versions
@@ -420,15 +419,6 @@ class FastSeed(MetaKaggleDump):
 
     def _columns(self, datasets: pa.Table, versions: pa.Table | None) -> RecordColumns:
         count = datasets.num_rows
-        users, orgs = self._owners
-        owner = [
-            orgs.get(org) if org else users.get(user) if user else None
-            for user, org in zip(
-                datasets["OwnerUserId"].to_pylist(),
-                datasets["OwnerOrganizationId"].to_pylist(),
-                strict=True,
-            )
-        ]
         created = _times(datasets["CreationDate"])
         active = _times(datasets["LastActivityDate"])
         unparsed = pc.or_(
@@ -447,84 +437,132 @@ class FastSeed(MetaKaggleDump):
             _json_field("owner_user_id", user_id),
             _json_field("medal", _ints(datasets["Medal"])),
         ]
+        owner = self._owner(datasets, has_org)
         if versions is None:
             self.counts["without_version"] += count
-            slug = title = description = license_name = [None] * count
+            slug = title = description = license_name = pa.nulls(count, pa.string())
             modified = active
         else:
             self.counts["joined"] += count
-            slug = versions["Slug"].to_pylist()
-            title = [clean_text(text) for text in versions["Title"].to_pylist()]
-            description = [strip_text(text) for text in versions["Description"].to_pylist()]
-            license_name = [text or None for text in versions["LicenseName"].to_pylist()]
-            version_created = _times(versions["CreationDate"])
-            modified = pc.coalesce(active, version_created)
-            subtitle = [
-                encode_basestring(cleaned) if text and (cleaned := clean_text(text)) else None
-                for text in versions["Subtitle"].to_pylist()
-            ]
+            slug = _none_if_empty(versions["Slug"])
+            title = _cleaned(versions["Title"])
+            description = _none_if_empty(pc.utf8_trim(versions["Description"], PY_WHITESPACE))
+            license_name = _none_if_empty(versions["LicenseName"])
+            modified = pc.coalesce(active, _times(versions["CreationDate"]))
             extra_fields += [
-                pc.binary_join_element_wise('"subtitle":', pa.array(subtitle, pa.string()), ""),
+                _json_field("subtitle", _json_strings(_cleaned(versions["Subtitle"]))),
                 _json_field("version_number", _ints(versions["VersionNumber"])),
                 _json_field("total_bytes", _ints(versions["TotalUncompressedBytes"])),
             ]
-        self.counts["without_owner"] += owner.count(None)
-        ref = [
-            f"{name}/{dataset_slug}" if name and dataset_slug else None
-            for name, dataset_slug in zip(owner, slug, strict=True)
-        ]
-        url = [KAGGLE_DATASET_URL.format(ref=r) if r else None for r in ref]
+        self.counts["without_owner"] += owner.null_count
+        ref = pc.binary_join_element_wise(_none_if_empty(owner), slug, "/")
+        url = pc.binary_join_element_wise(_URL_PREFIX, ref, "")
         body = pc.binary_join_element_wise(*extra_fields, ",", null_handling="skip")
         extra = pc.binary_join_element_wise("{", body, "}", "")
-        external_id = pc.cast(datasets["Id"], pa.string())
         downloads, likes = _ints(datasets["TotalDownloads"]), _ints(datasets["TotalVotes"])
-        columns = RecordColumns(
-            external_id=external_id.to_pylist(),
-            title=title,
-            description=description,
-            url=url,
-            owner=owner,
-            license=license_name,
+        hash_texts = pc.binary_join_element_wise(
+            *(pc.fill_null(text, "") for text in (title, description, url, owner, license_name)),
+            "",  # tags: a dump has none
+            _number_text(downloads),
+            _number_text(likes),
+            _number_text(pc.cast(created, pa.int64())),
+            _number_text(pc.cast(modified, pa.int64())),
+            pc.fill_null(ref, ""),
+            extra,
+            CONTENT_SEPARATOR,
+        )
+        sha256 = hashlib.sha256
+        return RecordColumns(
+            external_id=pc.cast(datasets["Id"], pa.string()).to_pylist(),
+            title=title.to_pylist(),
+            description=description.to_pylist(),
+            url=url.to_pylist(),
+            owner=owner.to_pylist(),
+            license=license_name.to_pylist(),
             downloads=downloads.to_pylist(),
             likes=likes.to_pylist(),
             source_created_at=_flat(created),
             source_modified_at=_flat(modified),
-            ref=ref,
+            ref=ref.to_pylist(),
             extra=extra.to_pylist(),
-            content_hash=[],
+            # `DatasetRecord.content_hash` for every row: the same text, joined in C++.
+            content_hash=[
+                sha256(text).hexdigest() for text in pc.cast(hash_texts, pa.binary()).to_pylist()
+            ],
         )
-        columns.content_hash = _content_hashes(
-            [
-                _text_array(title),
-                _text_array(description),
-                _text_array(url),
-                _text_array(owner),
-                _text_array(license_name),
-                pa.array([""] * count, pa.string()),  # tags: a dump has none
-                _number_text(downloads),
-                _number_text(likes),
-                _number_text(pc.cast(created, pa.int64())),
-                _number_text(pc.cast(modified, pa.int64())),
-                _text_array(ref),
-                extra,
-            ]
-        )
-        return columns
+
+    def _owner(self, datasets: pa.Table, has_org: pa.Array) -> pa.Array:
+        """The organisation's slug for an organisation's dataset, else the user's name; null
+        where the dump's Users.csv / Organizations.csv do not say."""
+        users, orgs = self._owners
+        by_org = _lookup(datasets["OwnerOrganizationId"], orgs)
+        by_user = _lookup(datasets["OwnerUserId"], users)
+        has_user = pc.not_equal(datasets["OwnerUserId"], "")
+        return pc.if_else(has_org, by_org, pc.if_else(has_user, by_user, None))
 
 
-def _text_array(values: list[str | None]) -> pa.Array:
-    return pc.fill_null(pa.array(values, pa.string()), "")
+# Python's `str.isspace` characters: what `str.strip()` removes, for Arrow's `utf8_trim`.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_URL_PREFIX = KAGGLE_DATASET_URL.removesuffix("{ref}")
+_NEEDS_JSON_ESCAPE = r'["\\\x00-\x1f]'
+
+
+def _none_if_empty(text) -> pa.Array:
+    return pc.if_else(pc.equal(text, ""), None, text)
+
+
+def _cleaned(text) -> pa.Array:
+    """`clean_text` on a column: the common case (no newline, tab or double space: only the
+    ends to trim) in Arrow, the rest through `clean_text` itself."""
+    laid_out = pc.or_(
+        pc.or_(pc.match_substring(text, "\n"), pc.match_substring(text, "\t")),
+        pc.match_substring(text, "  "),
+    )
+    trimmed = _none_if_empty(pc.utf8_trim(text, PY_WHITESPACE))
+    if not pc.any(laid_out).as_py():
+        return _flat(trimmed)
+    return pa.array(
+        [
+            clean_text(raw) if is_laid_out else value
+            for raw, value, is_laid_out in zip(
+                text.to_pylist(), trimmed.to_pylist(), laid_out.to_pylist(), strict=True
+            )
+        ],
+        pa.string(),
+    )
+
+
+def _json_strings(text: pa.Array) -> pa.Array:
+    """Each string as a JSON string literal, as `json.dumps(..., ensure_ascii=False)` writes
+    it: quoted in Arrow, or through the json module's own encoder where something needs an
+    escape (a quote, a backslash, a control character)."""
+    escape = pc.fill_null(pc.match_substring_regex(text, _NEEDS_JSON_ESCAPE), False)
+    quoted = pc.binary_join_element_wise('"', text, '"', "")
+    if not pc.any(escape).as_py():
+        return quoted
+    return pa.array(
+        [
+            encode_basestring(raw) if needs else value
+            for raw, value, needs in zip(
+                text.to_pylist(), quoted.to_pylist(), escape.to_pylist(), strict=True
+            )
+        ],
+        pa.string(),
+    )
+
+
+def _lookup(keys, names: dict[str, str]) -> pa.Array:
+    if not names:
+        return pa.nulls(len(keys), pa.string())
+    position = pc.index_in(keys, value_set=pa.array(list(names), pa.string()))
+    return pc.take(pa.array(list(names.values()), pa.string()), position)
 
 
 def _number_text(values: pa.Array) -> pa.Array:
     return pc.fill_null(pc.cast(values, pa.string()), "")
-
-
-def _content_hashes(parts: list[pa.Array]) -> list[str]:
-    """`DatasetRecord.content_hash` for every row at once: the same text, joined in C++."""
-    texts = pc.binary_join_element_wise(*parts, CONTENT_SEPARATOR)
-    sha256 = hashlib.sha256
-    return [sha256(text).hexdigest() for text in pc.cast(texts, pa.binary()).to_pylist()]
 
 
 def rebatch(batches: Iterator[RecordColumns], size: int) -> Iterator[RecordColumns]:
