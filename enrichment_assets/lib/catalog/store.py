@@ -275,11 +275,6 @@ def prepare_columns(engine: Engine, columns: RecordColumns) -> PreparedColumns:
     return PreparedColumns(columns, sql, rows)
 
 
-def save_columns(engine: Engine, columns: RecordColumns, *, summary: WriteSummary) -> None:
-    """`save_batch` in SEED mode for a batch that arrives as columns (`meta_kaggle_arrow`)."""
-    save_prepared(engine, prepare_columns(engine, columns), summary=summary)
-
-
 def save_prepared(engine: Engine, prepared: PreparedColumns, *, summary: WriteSummary) -> None:
     """Classify the batch by id and hash against what is stored and write it in one
     transaction: new rows inserted, changed `seeded` rows overwritten, the rest left."""
