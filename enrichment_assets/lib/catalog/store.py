@@ -83,16 +83,11 @@ def save_batch(
     *,
     mode: str,
     summary: WriteSummary,
-    rows: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Classify and write one batch in one transaction. `rows`, when given, are the records'
-    `row()`s already computed (by the seed's reader process)."""
-    pairs = zip(batch, rows if rows is not None else [None] * len(batch), strict=True)
+    """Classify and write one batch in one transaction."""
     # The same id twice in one batch (a listing that shifted between pages): the last wins.
-    unique_pairs = list({(r.source, r.external_id): (r, row) for r, row in pairs}.values())
-    unique = [record for record, _ in unique_pairs]
-    # Hashed before the write lock is taken.
-    rows = [row if row is not None else record.row() for record, row in unique_pairs]
+    unique = list({(r.source, r.external_id): r for r in batch}.values())
+    rows = [record.row() for record in unique]  # hashed before the write lock is taken
     now = _now()
     with engine.begin() as connection:
         for source in {r.source for r in unique}:
