@@ -41,12 +41,38 @@ class WriteSummary:
     # A seed into a source with no rows yet: nothing to compare with, so no pre-select.
     fresh: bool | None = None
 
+    def note_modified(self, value: datetime | None) -> None:
+        if value is not None and (self.newest_modified is None or value > self.newest_modified):
+            self.newest_modified = value
+
     def as_metadata(self) -> dict[str, int]:
         return {name: self.counts.get(name, 0) for name in ("new", "updated", "unchanged", "kept")}
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+_WRITTEN = frozenset({"new", "updated"})  # the outcomes that write the row
+
+
+def _outcome(known, content_hash: str, mode: str) -> str:
+    """new, unchanged, kept (a dump never overwrites a row an API has filled since: it is
+    fresher than any dump) or updated."""
+    if known is None:
+        return "new"
+    if known.content_hash == content_hash:
+        return "unchanged"
+    if mode == SEED and known.status != SEEDED:
+        return "kept"
+    return "updated"
+
+
+def _source_is_empty(connection: Connection, source: str) -> bool:
+    """A seed into a source with no rows yet has nothing to compare with: no pre-select."""
+    return not connection.execute(
+        sa.select(datasets.c.id).where(datasets.c.source == source).limit(1)
+    ).first()
 
 
 def _existing(connection: Connection, source: str, ids: Sequence[str]) -> dict[str, Any]:
@@ -95,9 +121,7 @@ def save_batch(
                 (r, row) for r, row in zip(unique, rows, strict=True) if r.source == source
             ]
             if mode == SEED and summary.fresh is None:
-                summary.fresh = not connection.execute(
-                    sa.select(datasets.c.id).where(datasets.c.source == source).limit(1)
-                ).first()
+                summary.fresh = _source_is_empty(connection, source)
             existing = (
                 {}
                 if mode == SEED and summary.fresh
@@ -106,33 +130,18 @@ def save_batch(
             inserts: list[dict[str, Any]] = []
             for record, row in of_source:
                 known = existing.get(record.external_id)
-                if record.source_modified_at is not None and (
-                    summary.newest_modified is None
-                    or record.source_modified_at > summary.newest_modified
-                ):
-                    summary.newest_modified = record.source_modified_at
+                summary.note_modified(record.source_modified_at)
                 if len(summary.preview) < PREVIEW_ROWS:
                     summary.preview.append(record)
-                if known is None:
-                    summary.counts["new"] += 1
+                if known is not None and mode == REFRESH:
+                    _refresh(connection, record, known, summary, now)
+                    continue
+                outcome = _outcome(known, row["content_hash"], mode)
+                summary.counts[outcome] += 1
+                if outcome in _WRITTEN:  # a list entry (REFRESH) lands seeded, for details
                     row["status"] = SEEDED if mode in (SEED, REFRESH) else ENRICHED
                     row["fetched_at"], row["error"] = now, None
                     inserts.append(row)
-                    continue
-                if mode == REFRESH:
-                    _refresh(connection, record, known, summary, now)
-                    continue
-                if known.content_hash == row["content_hash"]:
-                    summary.counts["unchanged"] += 1
-                    continue
-                if mode == SEED and known.status != SEEDED:
-                    # An API has filled this row since: it is fresher than any dump.
-                    summary.counts["kept"] += 1
-                    continue
-                summary.counts["updated"] += 1
-                row["status"] = SEEDED if mode == SEED else ENRICHED
-                row["fetched_at"], row["error"] = now, None
-                inserts.append(row)
             if inserts:
                 write_rows(connection, inserts, only_seeded=mode == SEED)
 
@@ -276,37 +285,22 @@ def save_prepared(engine: Engine, prepared: PreparedColumns, *, summary: WriteSu
     columns, rows = prepared.columns, prepared.rows
     with engine.begin() as connection:
         if summary.fresh is None:
-            summary.fresh = not connection.execute(
-                sa.select(datasets.c.id).where(datasets.c.source == columns.source).limit(1)
-            ).first()
+            summary.fresh = _source_is_empty(connection, columns.source)
         if summary.fresh:
             summary.counts["new"] += len(columns)
         else:
             existing = _existing(connection, columns.source, columns.external_id)
-            keep = []
-            for i, (external_id, content_hash) in enumerate(
-                zip(columns.external_id, columns.content_hash, strict=True)
-            ):
-                known = existing.get(external_id)
-                if known is None:
-                    summary.counts["new"] += 1
-                elif known.content_hash == content_hash:
-                    summary.counts["unchanged"] += 1
-                    continue
-                elif known.status != SEEDED:  # an API has filled it: fresher than any dump
-                    summary.counts["kept"] += 1
-                    continue
-                else:
-                    summary.counts["updated"] += 1
-                keep.append(i)
-            rows = [rows[i] for i in keep]
+            outcomes = [
+                _outcome(existing.get(external_id), content_hash, SEED)
+                for external_id, content_hash in zip(
+                    columns.external_id, columns.content_hash, strict=True
+                )
+            ]
+            summary.counts.update(outcomes)
+            rows = [row for row, outcome in zip(rows, outcomes, strict=True) if outcome in _WRITTEN]
         for i in range(min(PREVIEW_ROWS - len(summary.preview), len(columns))):
             summary.preview.append(columns.record(i))
-        newest = columns.newest_modified()
-        if newest is not None and (
-            summary.newest_modified is None or newest > summary.newest_modified
-        ):
-            summary.newest_modified = newest
+        summary.note_modified(columns.newest_modified())
         if rows:
             connection.exec_driver_sql(prepared.sql, rows)
 
