@@ -118,7 +118,7 @@ def _child(kind: str, directory: str, database: str) -> None:
     upgrade_to_head(engine)
     started, cpu_started = time.perf_counter(), time.process_time()
     if kind in ("seed", "careful"):
-        from enrichment_assets.lib.catalog.jobs import seed_meta_kaggle
+        from enrichment_assets.lib.datasets.jobs import seed_meta_kaggle
 
         result = seed_meta_kaggle(engine, Path(directory), careful=kind == "careful")
         rows = sum(result.summary.counts.values())

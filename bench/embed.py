@@ -23,8 +23,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from enrichment_assets.lib.embeddings import PostSource, post_embedding_text, sync_embeddings
-from enrichment_assets.lib.hashing import content_hash
+from enrichment_assets.lib.common.hashing import content_hash
+from enrichment_assets.lib.embeddings.sync import PostSource, post_embedding_text, sync_embeddings
 from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import channels, posts

@@ -58,7 +58,7 @@ def generate(path: Path, count: int) -> None:
 
 
 def run_pipeline(export: Path, database: Path) -> int:
-    from enrichment_assets.lib.ingest.loader import Window, ingest_window
+    from enrichment_assets.lib.posts.loader import Window, ingest_window
     from enrichment_assets.storage import create_database_engine, upgrade_to_head
 
     engine = create_database_engine(f"sqlite:///{database}")
@@ -71,7 +71,7 @@ def run_pipeline(export: Path, database: Path) -> int:
 def run_baseline(export: Path, database: Path) -> int:
     import sqlalchemy as sa
 
-    from enrichment_assets.lib.hashing import content_hash
+    from enrichment_assets.lib.common.hashing import content_hash
     from enrichment_assets.storage import create_database_engine, upgrade_to_head
     from enrichment_assets.storage.tables import channels, posts
 

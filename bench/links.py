@@ -15,8 +15,8 @@ import asyncio
 import multiprocessing
 import time
 
-from enrichment_assets.lib import fetch
-from enrichment_assets.lib.fetch import Fetcher, FetchPolicy
+from enrichment_assets.lib.web import fetch
+from enrichment_assets.lib.web.fetch import Fetcher, FetchPolicy
 from enrichment_assets_tests.fakes.web import serve_in_this_process
 
 HOSTS = [f"127.0.0.{index}" for index in range(1, 21)]

@@ -65,11 +65,11 @@ def _engine(folder: Path, name: str):
 
 
 def bench_groq(folder: Path) -> dict:
-    from enrichment_assets.lib.enrichment import run_enrichment
-    from enrichment_assets.lib.llm_runner import UsageContext
+    from enrichment_assets.lib.enrichment.runner import UsageContext
+    from enrichment_assets.lib.enrichment.workflow import run_enrichment
     from enrichment_assets.resources.llm import LLMResource
-    from enrichment_assets_tests.factories import insert_post
     from enrichment_assets_tests.fakes.groq_server import API_KEY, FakeGroqServer
+    from enrichment_assets_tests.support.factories import insert_post
 
     engine = _engine(folder, "groq.db")
     day = datetime(2024, 5, 1, tzinfo=UTC)
@@ -106,7 +106,7 @@ def bench_legacy() -> dict:
     """The legacy task's loop: call, then sleep 60/limit; SDK retries left at their default."""
     import groq
 
-    from enrichment_assets.lib.llm_prompts import enrichment_messages
+    from enrichment_assets.lib.enrichment.prompts import enrichment_messages
     from enrichment_assets_tests.fakes.groq_server import API_KEY, FakeGroqServer
 
     texts = synthetic_posts(LEGACY_POSTS, seed=11)
@@ -131,7 +131,7 @@ def bench_legacy() -> dict:
 
 
 def bench_local() -> dict:
-    from enrichment_assets.lib.local_enricher import LocalEnricher
+    from enrichment_assets.lib.enrichment.local import LocalEnricher
 
     started = time.perf_counter()
     enricher = LocalEnricher()

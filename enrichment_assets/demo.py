@@ -17,11 +17,11 @@ from pathlib import Path
 import dagster as dg
 import sqlalchemy as sa
 
+from enrichment_assets import settings
 from enrichment_assets.definitions import defs
 from enrichment_assets.defs.partitions import posts_daily
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.ingest.landing import plan_runs
-from enrichment_assets.lib.markdown import shorten
+from enrichment_assets.lib.common.tables import shorten
+from enrichment_assets.lib.posts.landing import plan_runs
 from enrichment_assets.storage import create_database_engine, reading, upgrade_to_head
 from enrichment_assets.storage.tables import channels, metadata, posts
 

@@ -6,9 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.models import embedding_model_name, load_sentence_transformer
-from enrichment_assets.lib.similarity import describe_hits, nearest, other_models, stored_dim
+from enrichment_assets import settings
+from enrichment_assets.lib.embeddings.models import embedding_model_name, load_sentence_transformer
+from enrichment_assets.lib.embeddings.similarity import (
+    describe_hits,
+    nearest,
+    other_models,
+    stored_dim,
+)
 from enrichment_assets.resources.embedder import canonical_model_name
 from enrichment_assets.storage import create_database_engine, redact_url, upgrade_to_head
 

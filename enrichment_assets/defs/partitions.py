@@ -7,7 +7,7 @@ known before any run); one day past today is included so posts published today h
 
 import dagster as dg
 
-from enrichment_assets.lib import settings
+from enrichment_assets import settings
 
 posts_daily = dg.DailyPartitionsDefinition(
     start_date=settings.posts_start_date().isoformat(),

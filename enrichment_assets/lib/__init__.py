@@ -1,1 +1,3 @@
-"""Plain Python: parsers, hashing, settings. Nothing here imports dagster."""
+"""Each domain's plain logic, one package per domain (`posts`, `enrichment`, `web`, `embeddings`,
+`datasets`, `operations`), and `common` for what several share. Nothing here imports dagster, and
+no SQL is written here: tables are read and written through `enrichment_assets.storage`."""

@@ -6,7 +6,7 @@ import dagster as dg
 from pydantic import Field, PrivateAttr
 from sqlalchemy.engine import Engine
 
-from enrichment_assets.lib import settings
+from enrichment_assets import settings
 from enrichment_assets.storage import create_database_engine, redact_url, upgrade_to_head
 
 

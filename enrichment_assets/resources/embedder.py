@@ -8,8 +8,8 @@ import dagster as dg
 import numpy as np
 from pydantic import Field, PrivateAttr
 
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.models import (
+from enrichment_assets import settings
+from enrichment_assets.lib.embeddings.models import (
     DEFAULT_EMBEDDING_MODEL,
     embedding_model_name,
     load_sentence_transformer,

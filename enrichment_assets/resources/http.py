@@ -6,9 +6,9 @@ import dagster as dg
 from pydantic import Field
 from sqlalchemy.engine import Engine
 
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
-from enrichment_assets.storage.http_cache import DatabaseResponseCache
+from enrichment_assets import settings
+from enrichment_assets.lib.web.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
+from enrichment_assets.storage.web import DatabaseResponseCache
 
 
 class HttpResource(dg.ConfigurableResource):

@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.catalog.huggingface import HfCatalog, HubCatalog, HubSampleCatalog
+from enrichment_assets import settings
+from enrichment_assets.lib.datasets.huggingface import HfCatalog, HubCatalog, HubSampleCatalog
 
 
 class HuggingFaceResource(dg.ConfigurableResource):

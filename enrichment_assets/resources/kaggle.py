@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.catalog.kaggle_api import (
+from enrichment_assets import settings
+from enrichment_assets.lib.datasets.kaggle_api import (
     KaggleCatalog,
     KaggleHttpCatalog,
     KaggleSampleCatalog,

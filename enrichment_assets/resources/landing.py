@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from enrichment_assets.lib import settings
+from enrichment_assets import settings
 
 
 class LandingResource(dg.ConfigurableResource):

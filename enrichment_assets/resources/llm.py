@@ -13,19 +13,19 @@ import dagster as dg
 from pydantic import Field
 from sqlalchemy.engine import Engine
 
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.enrichment import (
+from enrichment_assets import settings
+from enrichment_assets.lib.enrichment.cache import LLMCache
+from enrichment_assets.lib.enrichment.client import GroqChatClient
+from enrichment_assets.lib.enrichment.limiter import SharedRateLimiter
+from enrichment_assets.lib.enrichment.pricing import PriceTable
+from enrichment_assets.lib.enrichment.runner import LLMRunner, Task, UsageContext
+from enrichment_assets.lib.enrichment.workflow import (
     Backend,
     LLMBackend,
     LocalBackend,
     NoProviderBackend,
     llm_task,
 )
-from enrichment_assets.lib.llm_cache import LLMCache
-from enrichment_assets.lib.llm_client import GroqChatClient
-from enrichment_assets.lib.llm_runner import LLMRunner, Task, UsageContext
-from enrichment_assets.lib.pricing import PriceTable
-from enrichment_assets.lib.rate_limiter import SharedRateLimiter
 
 _local_enricher = None
 _local_lock = threading.Lock()
@@ -36,7 +36,7 @@ def shared_local_enricher():
     global _local_enricher
     with _local_lock:
         if _local_enricher is None:
-            from enrichment_assets.lib.local_enricher import LocalEnricher
+            from enrichment_assets.lib.enrichment.local import LocalEnricher
 
             _local_enricher = LocalEnricher()
         return _local_enricher

@@ -9,8 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from enrichment_assets.lib.hashing import content_hash
-from enrichment_assets.lib.ingest.records import Channel, Post
+from enrichment_assets.lib.common.hashing import content_hash
+from enrichment_assets.lib.posts.records import Channel, Post
 from enrichment_assets.storage.tables import channels, posts
 from enrichment_assets.storage.upsert import upsert
 

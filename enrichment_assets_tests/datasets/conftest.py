@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from enrichment_assets.lib import settings
+from enrichment_assets import settings
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets_tests.fakes.hf_hub import FakeHub
 from enrichment_assets_tests.fakes.kaggle_api import FakeKaggle

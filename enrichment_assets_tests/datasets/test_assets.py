@@ -19,10 +19,11 @@ from enrichment_assets.defs.datasets.checks import (
     hf_datasets_no_duplicates,
     meta_kaggle_no_duplicates,
 )
-from enrichment_assets.lib.catalog import jobs, store
+from enrichment_assets.lib.datasets import jobs
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.huggingface import HuggingFaceResource
 from enrichment_assets.resources.kaggle import KaggleResource
+from enrichment_assets.storage import datasets as store
 from enrichment_assets.storage.tables import datasets, quarantined_rows
 from enrichment_assets_tests.datasets.conftest import (
     DATASETS_HEADER,
@@ -206,7 +207,7 @@ def test_kaggle_details_batch_size_and_resume_after_refused_credentials(db, fake
 
 def test_kaggle_transient_errors_are_retried_by_a_later_run(db, fake_kaggle, monkeypatch):
     _seed(db)
-    from enrichment_assets.lib.catalog import retry
+    from enrichment_assets.lib.common import retry
 
     monkeypatch.setattr(retry, "backoff_delay", lambda attempt, policy: 0.0)
     fake_kaggle.fail_next(
@@ -299,7 +300,7 @@ def test_seed_quarantines_malformed_rows_in_the_table(db, tmp_path):
 
 
 def test_hf_feed_killed_mid_walk_resumes_without_duplicates(db, fake_hub, monkeypatch):
-    from enrichment_assets.lib.catalog import jobs
+    from enrichment_assets.lib.datasets import jobs
 
     monkeypatch.setattr(jobs, "FEED_BATCH", 3)
     real_save_batch = store.save_batch
@@ -335,7 +336,7 @@ def test_kaggle_details_killed_mid_batch_resume_without_duplicates(db, fake_kagg
             raise KeyboardInterrupt("killed")
         return real_mark_enriched(*args, **kwargs)
 
-    from enrichment_assets.lib.catalog import jobs
+    from enrichment_assets.lib.datasets import jobs
 
     monkeypatch.setattr(jobs, "mark_enriched", dying_mark_enriched)  # the third dataset dies
     kaggle = KaggleResource(api_endpoint=fake_kaggle.url, username="tester", key="secret-key-123")

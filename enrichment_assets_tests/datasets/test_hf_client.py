@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from huggingface_hub import constants
 
-from enrichment_assets.lib.catalog.huggingface import EXPAND, HfAuthError, HubCatalog
+from enrichment_assets.lib.datasets.huggingface import EXPAND, HfAuthError, HubCatalog
 from enrichment_assets_tests.fakes.base import Reply
 
 

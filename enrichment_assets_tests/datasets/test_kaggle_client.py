@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from enrichment_assets.lib.catalog.kaggle_api import KaggleApiError, KaggleHttpCatalog
-from enrichment_assets.lib.catalog.retry import RetryPolicy
+from enrichment_assets.lib.common.retry import RetryPolicy
+from enrichment_assets.lib.datasets.kaggle_api import KaggleApiError, KaggleHttpCatalog
 from enrichment_assets_tests.fakes.base import Reply
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from enrichment_assets.lib.catalog.meta_kaggle import (
+from enrichment_assets.lib.datasets.meta_kaggle import (
     MetaKaggleError,
     MetaKaggleReader,
     parse_us_datetime,
@@ -37,7 +37,7 @@ def test_us_dates_parse_month_first_as_utc(text, expected):
 
 
 def test_the_bundled_sample_joins_every_dataset_to_its_current_version():
-    from enrichment_assets.lib import settings
+    from enrichment_assets import settings
 
     reader = MetaKaggleReader(settings.SAMPLE_DIR / "meta_kaggle")
     records = {r.external_id: r for r in reader.records()}

@@ -8,11 +8,11 @@ import dataclasses
 import pytest
 import sqlalchemy as sa
 
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.catalog import jobs, meta_kaggle_arrow
-from enrichment_assets.lib.catalog.meta_kaggle import MetaKaggleError, MetaKaggleReader
-from enrichment_assets.lib.catalog.meta_kaggle_arrow import CarefulReadNeeded, open_fast
-from enrichment_assets.lib.catalog.store import status_counts
+from enrichment_assets import settings
+from enrichment_assets.lib.datasets import jobs, meta_kaggle_arrow
+from enrichment_assets.lib.datasets.meta_kaggle import MetaKaggleError, MetaKaggleReader
+from enrichment_assets.lib.datasets.meta_kaggle_arrow import CarefulReadNeeded, open_fast
+from enrichment_assets.storage.datasets import status_counts
 from enrichment_assets.storage.tables import datasets, quarantined_rows
 from enrichment_assets_tests.datasets.conftest import (
     DATASETS_HEADER,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from enrichment_assets.lib.catalog.retry import (
+from enrichment_assets.lib.common.retry import (
     RetriesExhausted,
     RetryPolicy,
     send_with_retries,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from enrichment_assets.lib.catalog import store
-from enrichment_assets.lib.catalog.records import DatasetRecord
+from enrichment_assets.lib.datasets.records import DatasetRecord
+from enrichment_assets.storage import datasets as store
 from enrichment_assets.storage.tables import datasets
 
 

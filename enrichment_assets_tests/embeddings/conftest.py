@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from enrichment_assets.lib.models import DEFAULT_EMBEDDING_MODEL, resolve_model_path
+from enrichment_assets.lib.embeddings.models import DEFAULT_EMBEDDING_MODEL, resolve_model_path
 from enrichment_assets.resources.embedder import EmbedderResource
 
 

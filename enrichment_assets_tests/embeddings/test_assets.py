@@ -18,7 +18,7 @@ from enrichment_assets.search import main as search
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import embeddings, posts
 from enrichment_assets.storage.tables import near_duplicate_posts as near_duplicate_table
-from enrichment_assets_tests.factories import insert_dataset, insert_post
+from enrichment_assets_tests.support.factories import insert_dataset, insert_post
 
 STORY = "Heavy rains flooded the old town overnight; the mayor closed schools and two bridges."
 RETOLD = (

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from enrichment_assets.lib.embeddings import (
+from enrichment_assets.lib.embeddings.similarity import (
+    figures,
+    figures_agree,
+    markdown_table,
+    near_duplicate_groups,
+    top_k,
+)
+from enrichment_assets.lib.embeddings.sync import (
     MAX_TEXT_CHARS,
     bytes_to_vector,
     dataset_embedding_text,
@@ -15,15 +22,8 @@ from enrichment_assets.lib.embeddings import (
     post_embedding_text,
     vector_to_bytes,
 )
-from enrichment_assets.lib.similarity import (
-    figures,
-    figures_agree,
-    markdown_table,
-    near_duplicate_groups,
-    top_k,
-)
 from enrichment_assets.resources.embedder import canonical_model_name
-from enrichment_assets.storage import vectors
+from enrichment_assets.storage import embeddings as vectors
 
 
 def test_post_text_is_led_by_keywords_and_normalised():

@@ -8,17 +8,17 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from enrichment_assets.lib.embeddings import (
+from enrichment_assets.lib.embeddings.similarity import nearest, other_models
+from enrichment_assets.lib.embeddings.sync import (
     DatasetSource,
     PostSource,
     load_vectors,
     sync_embeddings,
 )
-from enrichment_assets.lib.similarity import nearest, other_models
 from enrichment_assets.resources.embedder import EmbedderResource
-from enrichment_assets.storage import vectors
+from enrichment_assets.storage import embeddings as vectors
 from enrichment_assets.storage.tables import datasets, embeddings, post_enrichment, posts
-from enrichment_assets_tests.factories import insert_dataset, insert_post
+from enrichment_assets_tests.support.factories import insert_dataset, insert_post
 
 DAY = PostSource(datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC))
 RATES = "The central bank raised interest rates by half a point to fight inflation."

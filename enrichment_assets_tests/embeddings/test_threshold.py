@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from enrichment_assets.lib.similarity import (
+from enrichment_assets.lib.embeddings.similarity import (
     NEAR_DUPLICATE_THRESHOLD,
     figures,
     figures_agree,

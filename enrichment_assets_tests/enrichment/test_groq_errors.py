@@ -18,8 +18,8 @@ from enrichment_assets.storage.tables import (
     llm_usage_log,
     post_enrichment,
 )
-from enrichment_assets_tests.factories import insert_post
 from enrichment_assets_tests.fakes.groq_server import API_KEY, INVENTED_TAG
+from enrichment_assets_tests.support.factories import insert_post
 
 DAY = "2024-05-01"
 

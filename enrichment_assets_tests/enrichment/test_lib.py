@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from enrichment_assets.lib.enrichment import validate_enrichment, validate_tags
-from enrichment_assets.lib.grounding import ground_tags, tags_hash
-from enrichment_assets.lib.llm_prompts import InvalidOutput
-from enrichment_assets.lib.pricing import PriceTable
-from enrichment_assets.lib.rate_limiter import header_pause, parse_duration, retry_after_seconds
+from enrichment_assets.lib.enrichment.grounding import ground_tags, tags_hash
+from enrichment_assets.lib.enrichment.limiter import (
+    header_pause,
+    parse_duration,
+    retry_after_seconds,
+)
+from enrichment_assets.lib.enrichment.pricing import PriceTable
+from enrichment_assets.lib.enrichment.prompts import InvalidOutput
+from enrichment_assets.lib.enrichment.workflow import validate_enrichment, validate_tags
 
 
 def test_tags_must_be_substrings_of_the_normalised_text():
@@ -90,7 +94,7 @@ def test_prices_from_config_and_unknown_models_priced_high():
 
 
 def test_local_candidates_and_entities_come_verbatim_from_one_line():
-    from enrichment_assets.lib.local_enricher import _stop_words, entity_spans, keyword_candidates
+    from enrichment_assets.lib.enrichment.local import _stop_words, entity_spans, keyword_candidates
 
     stop_words = _stop_words()
     text = "Poland votes on Sunday\n\nVoters in Poland back the European Central Bank plan."
@@ -102,7 +106,7 @@ def test_local_candidates_and_entities_come_verbatim_from_one_line():
 
 
 def test_links_and_weekdays_are_never_keywords():
-    from enrichment_assets.lib.local_enricher import _stop_words, keyword_candidates
+    from enrichment_assets.lib.enrichment.local import _stop_words, keyword_candidates
 
     text = "Budget approved on Tuesday https://news.example/turkey-s-budget-approved read more"
     candidates = keyword_candidates(text, _stop_words())

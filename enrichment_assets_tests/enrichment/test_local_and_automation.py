@@ -9,19 +9,19 @@ import dagster as dg
 import sqlalchemy as sa
 
 from enrichment_assets.defs.enrichment.assets import post_enrichments, post_tags
-from enrichment_assets.lib.enrichment import llm_task
-from enrichment_assets.lib.llm_cache import LLMCache
-from enrichment_assets.lib.llm_client import GroqChatClient
-from enrichment_assets.lib.llm_prompts import CATEGORIES
-from enrichment_assets.lib.llm_runner import LLMRunner, UsageContext, WorkItem
-from enrichment_assets.lib.pricing import PriceTable
-from enrichment_assets.lib.rate_limiter import SharedRateLimiter
+from enrichment_assets.lib.enrichment.cache import LLMCache
+from enrichment_assets.lib.enrichment.client import GroqChatClient
+from enrichment_assets.lib.enrichment.limiter import SharedRateLimiter
+from enrichment_assets.lib.enrichment.pricing import PriceTable
+from enrichment_assets.lib.enrichment.prompts import CATEGORIES
+from enrichment_assets.lib.enrichment.runner import LLMRunner, UsageContext, WorkItem
+from enrichment_assets.lib.enrichment.workflow import llm_task
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.llm import LLMResource
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import post_enrichment
-from enrichment_assets_tests.factories import insert_post
 from enrichment_assets_tests.fakes.groq_server import API_KEY
+from enrichment_assets_tests.support.factories import insert_post
 
 TEXTS = [
     "The European Central Bank raised interest rates as inflation stayed high in Germany.",

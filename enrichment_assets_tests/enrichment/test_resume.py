@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from enrichment_assets.lib.enrichment import run_enrichment
-from enrichment_assets.lib.llm_runner import Outcome, RunTotals
+from enrichment_assets.lib.enrichment.runner import Outcome, RunTotals
+from enrichment_assets.lib.enrichment.workflow import run_enrichment
 from enrichment_assets.storage.tables import post_enrichment
-from enrichment_assets_tests.factories import insert_post
+from enrichment_assets_tests.support.factories import insert_post
 
 START, END = datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from enrichment_assets.lib.llm_cache import CacheKey, LLMCache
-from enrichment_assets.lib.rate_limiter import SharedRateLimiter
+from enrichment_assets.lib.enrichment.cache import CacheKey, LLMCache
+from enrichment_assets.lib.enrichment.limiter import SharedRateLimiter
 from enrichment_assets.storage import create_database_engine
 
 

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from enrichment_assets.defs.posts.assets import posts
-from enrichment_assets.lib.ingest.loader import Window, ingest_window
+from enrichment_assets.lib.posts.loader import Window, ingest_window
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.landing import LandingResource
 from enrichment_assets.storage import create_database_engine, reading, upgrade_to_head
@@ -174,7 +174,7 @@ KILL_SCRIPT = """
 import sys
 from datetime import date
 from pathlib import Path
-from enrichment_assets.lib.ingest.loader import Window, ingest_window
+from enrichment_assets.lib.posts.loader import Window, ingest_window
 from enrichment_assets.storage import create_database_engine, reading, upgrade_to_head
 engine = create_database_engine(sys.argv[1])
 upgrade_to_head(engine)

@@ -17,7 +17,7 @@ from enrichment_assets.storage.tables import (
     post_enrichment,
     posts,
 )
-from enrichment_assets_tests.factories import insert_dataset, insert_post
+from enrichment_assets_tests.support.factories import insert_dataset, insert_post
 
 
 def vector(entity_type: str, entity_id: int) -> dict:

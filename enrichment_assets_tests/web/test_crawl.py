@@ -8,13 +8,13 @@ import dagster as dg
 import sqlalchemy as sa
 
 from enrichment_assets.defs.web.assets import post_crawls
-from enrichment_assets.lib.crawl import post_links
+from enrichment_assets.lib.web.crawl import post_links
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import post_enrichment
-from enrichment_assets_tests.factories import insert_post
 from enrichment_assets_tests.fakes.web import html_page
+from enrichment_assets_tests.support.factories import insert_post
 
 DAY = "2024-05-01"
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from enrichment_assets.lib import fetch
-from enrichment_assets.lib.fetch import Fetcher, parse_retry_after
-from enrichment_assets.lib.pages import extract_page
+from enrichment_assets.lib.web import fetch
+from enrichment_assets.lib.web.fetch import Fetcher, parse_retry_after
+from enrichment_assets.lib.web.pages import extract_page
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
-from enrichment_assets.storage.http_cache import DatabaseResponseCache
 from enrichment_assets.storage.tables import http_cache
+from enrichment_assets.storage.web import DatabaseResponseCache
 from enrichment_assets_tests.fakes.web import Route, html_page
 from enrichment_assets_tests.web.conftest import make_policy
 

@@ -9,9 +9,9 @@ import dagster as dg
 import sqlalchemy as sa
 
 from enrichment_assets.defs.web.assets import LINK_HEALTH_JUMP_CHECK, link_health
-from enrichment_assets.lib import fetch
-from enrichment_assets.lib.fetch import Fetcher, FetchResult
-from enrichment_assets.lib.link_health import (
+from enrichment_assets.lib.web import fetch
+from enrichment_assets.lib.web.fetch import Fetcher, FetchResult
+from enrichment_assets.lib.web.link_health import (
     HealthSummary,
     LinkState,
     broken_jump,
@@ -23,7 +23,7 @@ from enrichment_assets.lib.link_health import (
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets.storage.tables import datasets, link_citations, links, posts
-from enrichment_assets_tests.factories import insert_dataset, insert_post
+from enrichment_assets_tests.support.factories import insert_dataset, insert_post
 from enrichment_assets_tests.web.conftest import make_policy
 
 MONDAY = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)

@@ -9,10 +9,10 @@ import socket
 import httpcore
 import pytest
 
-from enrichment_assets.lib import fetch
-from enrichment_assets.lib.fetch import Fetcher
-from enrichment_assets.lib.pinned_transport import PinnedNetworkBackend
-from enrichment_assets.lib.ssrf import DnsFailure, SsrfGuard, UrlRefused, forbidden_reason
+from enrichment_assets.lib.web import fetch
+from enrichment_assets.lib.web.fetch import Fetcher
+from enrichment_assets.lib.web.pinned_transport import PinnedNetworkBackend
+from enrichment_assets.lib.web.ssrf import DnsFailure, SsrfGuard, UrlRefused, forbidden_reason
 from enrichment_assets_tests.web.conftest import make_policy
 
 

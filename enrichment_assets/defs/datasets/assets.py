@@ -13,10 +13,9 @@ from pydantic import Field
 
 from enrichment_assets.defs.freshness import DAILY_FRESHNESS, HOURLY_FRESHNESS
 from enrichment_assets.defs.partitions import datasets_backfill_policy, datasets_daily
-from enrichment_assets.lib.catalog import store
-from enrichment_assets.lib.catalog.feeds import window_for
-from enrichment_assets.lib.catalog.huggingface import HfAuthError
-from enrichment_assets.lib.catalog.jobs import (
+from enrichment_assets.lib.datasets.feeds import window_for
+from enrichment_assets.lib.datasets.huggingface import HfAuthError
+from enrichment_assets.lib.datasets.jobs import (
     HF_WATERMARK,
     KAGGLE_WATERMARK,
     FeedResult,
@@ -25,12 +24,13 @@ from enrichment_assets.lib.catalog.jobs import (
     fetch_kaggle_feed,
     seed_meta_kaggle,
 )
-from enrichment_assets.lib.catalog.kaggle_api import KAGGLE_PAGE_CAP, KaggleApiError
-from enrichment_assets.lib.catalog.meta_kaggle import MetaKaggleError
-from enrichment_assets.lib.catalog.records import HUGGINGFACE, KAGGLE
+from enrichment_assets.lib.datasets.kaggle_api import KAGGLE_PAGE_CAP, KaggleApiError
+from enrichment_assets.lib.datasets.meta_kaggle import MetaKaggleError
+from enrichment_assets.lib.datasets.records import HUGGINGFACE, KAGGLE
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.huggingface import HuggingFaceResource
 from enrichment_assets.resources.kaggle import KaggleCredentialsError, KaggleResource
+from enrichment_assets.storage import datasets as store
 
 GROUP = "datasets"
 KAGGLE_AUTH_HINT = (

@@ -9,9 +9,9 @@ from enrichment_assets.defs.datasets.assets import (
     kaggle_latest_datasets,
     meta_kaggle_datasets,
 )
-from enrichment_assets.lib.catalog import store
-from enrichment_assets.lib.catalog.records import HUGGINGFACE, KAGGLE
+from enrichment_assets.lib.datasets.records import HUGGINGFACE, KAGGLE
 from enrichment_assets.resources.database import DatabaseResource
+from enrichment_assets.storage import datasets as store
 from enrichment_assets.storage.tables import datasets
 
 # Above this share of attempted Kaggle datasets in `error`, something is wrong beyond a few

@@ -6,20 +6,20 @@ import dagster as dg
 from pydantic import Field
 
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
-from enrichment_assets.lib.embeddings import (
+from enrichment_assets.lib.embeddings.similarity import (
+    NEAR_DUPLICATE_MAX_GAP,
+    NEAR_DUPLICATE_THRESHOLD,
+    describe_entities,
+    markdown_table,
+    refresh_near_duplicates,
+)
+from enrichment_assets.lib.embeddings.sync import (
     DatasetSource,
     EmbeddingSource,
     PostSource,
     SyncReport,
     count_vectors,
     sync_embeddings,
-)
-from enrichment_assets.lib.similarity import (
-    NEAR_DUPLICATE_MAX_GAP,
-    NEAR_DUPLICATE_THRESHOLD,
-    describe_entities,
-    markdown_table,
-    refresh_near_duplicates,
 )
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.embedder import EmbedderResource

@@ -10,8 +10,8 @@ from enrichment_assets.defs.enrichment.checks import (
     tags_check_results,
 )
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
-from enrichment_assets.lib.enrichment import EnrichmentSummary, run_enrichment
-from enrichment_assets.lib.llm_runner import UsageContext
+from enrichment_assets.lib.enrichment.runner import UsageContext
+from enrichment_assets.lib.enrichment.workflow import EnrichmentSummary, run_enrichment
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.llm import LLMNotConfigured, LLMResource
 
@@ -112,7 +112,7 @@ def _metadata(summary: EnrichmentSummary) -> dict:
         "prompt_tokens": totals.prompt_tokens,
         "completion_tokens": totals.completion_tokens,
         "total_tokens": totals.prompt_tokens + totals.completion_tokens,
-        # Estimated from the price table (lib/pricing.py, LLM_PRICES).
+        # Estimated from the price table (lib/enrichment/pricing.py, LLM_PRICES).
         "cost_usd": dg.MetadataValue.float(round(totals.cost_usd, 8)),
         "budget_reached": totals.budget_reached,
     }

@@ -9,8 +9,8 @@ from datetime import datetime
 import dagster as dg
 from sqlalchemy.engine import Engine
 
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.enrichment import (
+from enrichment_assets import settings
+from enrichment_assets.lib.enrichment.workflow import (
     EnrichmentSummary,
     tags_not_persisted,
     window_status_counts,

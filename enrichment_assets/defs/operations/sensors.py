@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from enrichment_assets.lib.alerts import RunFailure, alert_text, post_webhook
+from enrichment_assets.lib.operations.alerts import RunFailure, alert_text, post_webhook
 
 
 @dg.run_failure_sensor(

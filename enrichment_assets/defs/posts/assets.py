@@ -5,8 +5,8 @@ from datetime import timedelta
 import dagster as dg
 
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
-from enrichment_assets.lib.ingest.loader import IngestReport, Window, ingest_window
-from enrichment_assets.lib.markdown import md_table, shorten
+from enrichment_assets.lib.common.tables import md_table, shorten
+from enrichment_assets.lib.posts.loader import IngestReport, Window, ingest_window
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.landing import LandingResource
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from enrichment_assets.lib.hashing import stable_hash
-from enrichment_assets.lib.ingest.landing import plan_runs
+from enrichment_assets.lib.common.hashing import stable_hash
+from enrichment_assets.lib.posts.landing import plan_runs
 from enrichment_assets.resources.landing import LandingResource
 
 RANGE_START_TAG = "dagster/asset_partition_range_start"

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
+from enrichment_assets import settings
 from enrichment_assets.defs.freshness import DAILY_FRESHNESS
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
-from enrichment_assets.lib import settings
-from enrichment_assets.lib.cleanup import clean_up
-from enrichment_assets.lib.crawl import crawl_posts
-from enrichment_assets.lib.link_health import (
+from enrichment_assets.lib.web.cleanup import clean_up
+from enrichment_assets.lib.web.crawl import crawl_posts
+from enrichment_assets.lib.web.link_health import (
     HealthSummary,
     broken_jump,
     check_due_links,

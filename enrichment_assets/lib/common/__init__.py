@@ -1,0 +1,1 @@
+"""What several domains share, once: retry-after and backoff, metadata tables, hashing."""

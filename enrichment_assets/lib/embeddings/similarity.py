@@ -1,0 +1,407 @@
+"""Putting vectors to use: nearest neighbours of a text, and posts that tell the same story.
+
+Every read names one model: a query is only ever compared with vectors of the model that
+encoded it, and a dimension mismatch is an error, never a silent wrong answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from enrichment_assets.lib.embeddings.sync import load_vectors
+from enrichment_assets.storage import embeddings as vectors
+from enrichment_assets.storage.tables import (
+    channels,
+    datasets,
+    embeddings,
+    near_duplicate_posts,
+    posts,
+)
+from enrichment_assets.storage.upsert import upsert
+
+# Cosine similarity of two posts (all-MiniLM-L6-v2, normalised vectors) at or above which they
+# may tell the same story. Measured (tests/embeddings/test_threshold.py and the bundled sample):
+# a repost with a channel signature 0.98, a BREAKING prefix 0.97, a light edit 0.97, a shortened
+# retelling 0.81, the sample's four rewritten stories 0.72-0.89; a free paraphrase 0.62, another
+# story on the same topic 0.49, an unrelated story 0.20.
+NEAR_DUPLICATE_THRESHOLD = 0.70
+# The model barely sees numbers: "launch delayed by 4 days" and "by 11 days" score 0.98. So two
+# posts that both state figures must share at least half of the smaller set of them.
+FIGURES_MIN_OVERLAP = 0.5
+# Stories are retold within days; two posts further apart than this are never grouped.
+NEAR_DUPLICATE_MAX_GAP = timedelta(hours=48)
+_CHUNK_ROWS = 512  # rows of the similarity matrix computed at once: 512 x n float32
+
+
+# --- nearest neighbours -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    entity_id: int
+    score: float
+
+
+def top_k(matrix: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """Row indices and cosines of the k rows nearest `query` (both normalised), best first."""
+    if matrix.shape[0] == 0 or k <= 0:
+        return []
+    scores = matrix @ query
+    k = min(k, scores.shape[0])
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(int(i), float(scores[i])) for i in best]
+
+
+def _pgvector_index_exists(connection: Connection, entity_type: str, model: str, dim: int) -> bool:
+    if connection.dialect.name != "postgresql":
+        return False
+    return bool(
+        connection.execute(
+            sa.text("SELECT 1 FROM pg_indexes WHERE indexname = :name"),
+            {"name": vectors.index_name(entity_type, model, dim)},
+        ).first()
+    )
+
+
+def stored_dim(connection: Connection, entity_type: str, model: str) -> int | None:
+    return connection.execute(
+        sa.select(sa.func.max(embeddings.c.dim)).where(
+            embeddings.c.entity_type == entity_type, embeddings.c.model == model
+        )
+    ).scalar()
+
+
+def nearest(
+    engine: Engine, entity_type: str, model: str, query: np.ndarray, k: int = 10
+) -> list[Hit]:
+    """The k entities whose `model` vectors are nearest `query` (encoded by that same model)."""
+    query = np.asarray(query, dtype=np.float32).reshape(-1)
+    with engine.begin() as connection:
+        dim = stored_dim(connection, entity_type, model)
+        if dim is None:
+            return []
+        if dim != query.shape[0]:
+            raise ValueError(
+                f"{entity_type} vectors of model {model!r} have {dim} dimensions, the query "
+                f"{query.shape[0]}: re-embed with force=True"
+            )
+        if _pgvector_index_exists(connection, entity_type, model, dim):
+            return [Hit(i, s) for i, s in vectors.nearest(connection, entity_type, model, query, k)]
+        ids, matrix = load_vectors(connection, entity_type, model)
+    return [Hit(ids[index], score) for index, score in top_k(matrix, query, k)]
+
+
+def describe_hits(engine: Engine, entity_type: str, hits: Sequence[Hit]) -> list[dict]:
+    """What a person needs to recognise each hit, in rank order."""
+    found = describe_entities(engine, entity_type, [hit.entity_id for hit in hits])
+    return [{**found[hit.entity_id], "score": hit.score} for hit in hits if hit.entity_id in found]
+
+
+def describe_entities(engine: Engine, entity_type: str, ids: Sequence[int]) -> dict[int, dict]:
+    """id -> what a person needs to recognise a post (channel, time, text) or a dataset."""
+    ids = list(ids)
+    with engine.connect() as connection:
+        if entity_type == "post":
+            rows = connection.execute(
+                sa.select(
+                    posts.c.id,
+                    posts.c.published_at,
+                    posts.c.text,
+                    posts.c.url,
+                    sa.func.coalesce(channels.c.title, channels.c.handle).label("channel"),
+                )
+                .join(channels, channels.c.id == posts.c.channel_id)
+                .where(posts.c.id.in_(ids))
+            ).all()
+            found = {
+                row.id: {
+                    "id": row.id,
+                    "channel": row.channel,
+                    "published_at": row.published_at.isoformat(),
+                    "title": _snippet(row.text),
+                    "url": row.url,
+                }
+                for row in rows
+            }
+        else:
+            rows = connection.execute(
+                sa.select(
+                    datasets.c.id,
+                    datasets.c.source,
+                    datasets.c.external_id,
+                    datasets.c.title,
+                    datasets.c.url,
+                ).where(datasets.c.id.in_(ids))
+            ).all()
+            found = {
+                row.id: {
+                    "id": row.id,
+                    "source": row.source,
+                    "external_id": row.external_id,
+                    "title": _snippet(row.title or row.external_id),
+                    "url": row.url,
+                }
+                for row in rows
+            }
+    return found
+
+
+def _snippet(text: str | None, length: int = 100) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"
+
+
+# --- near-duplicate stories -------------------------------------------------------------------
+
+
+_NOT_FIGURES = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+")  # links, mentions, hashtags
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
+def figures(text: str | None) -> frozenset[str]:
+    """The numbers a text states ("80,000" and "80000" alike; "1,5" as "1.5"), links aside."""
+    found = set()
+    for figure in _FIGURE.findall(_NOT_FIGURES.sub(" ", text or "")):
+        if _THOUSANDS.fullmatch(figure):
+            figure = figure.replace(",", "")
+        found.add(figure.replace(",", "."))
+    return frozenset(found)
+
+
+def figures_agree(first: frozenset[str], second: frozenset[str]) -> bool:
+    """True unless both texts state figures and share less than FIGURES_MIN_OVERLAP of the
+    smaller set: a retelling may drop figures, but does not change them."""
+    if not first or not second:
+        return True
+    return len(first & second) / min(len(first), len(second)) >= FIGURES_MIN_OVERLAP
+
+
+@dataclass(frozen=True)
+class DuplicateGroup:
+    """Posts from at least two channels telling one story; `group_post_id` is the first told."""
+
+    group_post_id: int
+    post_ids: tuple[int, ...]
+    channel_count: int
+    similarity: dict[int, float]  # each member's best cosine to another member
+
+
+def near_duplicate_groups(
+    post_ids: Sequence[int],
+    channel_ids: Sequence[int],
+    published_at: Sequence[datetime],
+    matrix: np.ndarray,
+    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+    max_gap: timedelta = NEAR_DUPLICATE_MAX_GAP,
+    stated_figures: Sequence[frozenset[str]] | None = None,
+) -> list[DuplicateGroup]:
+    """Connected components of the graph whose edges join posts of different channels, at most
+    `max_gap` apart, with cosine >= `threshold` and, given `stated_figures`, figures that agree.
+    Groups come out ordered by their first post."""
+    n = len(post_ids)
+    if n < 2:
+        return []
+    channel = np.asarray(channel_ids)
+    seconds = np.asarray([moment.timestamp() for moment in published_at], dtype=np.float64)
+    gap = max_gap.total_seconds()
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    best = np.full(n, -1.0, dtype=np.float32)
+    columns = np.arange(n)
+    for start in range(0, n, _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, n)
+        scores = matrix[start:stop] @ matrix.T
+        rows = np.arange(start, stop)[:, None]
+        edges = (
+            (scores >= threshold)
+            & (columns[None, :] > rows)
+            & (channel[None, :] != channel[start:stop, None])
+            & (np.abs(seconds[None, :] - seconds[start:stop, None]) <= gap)
+        )
+        for row, column in zip(*np.nonzero(edges), strict=True):
+            i, j = start + int(row), int(column)
+            if stated_figures is not None and not figures_agree(
+                stated_figures[i], stated_figures[j]
+            ):
+                continue
+            score = float(scores[row, column])
+            best[i] = max(best[i], score)
+            best[j] = max(best[j], score)
+            root_i, root_j = find(i), find(j)
+            if root_i != root_j:
+                parent[root_j] = root_i
+
+    members: dict[int, list[int]] = {}
+    for i in range(n):
+        if best[i] >= 0:
+            members.setdefault(find(i), []).append(i)
+    keyed = []
+    for indices in members.values():
+        indices.sort(key=lambda i: (seconds[i], post_ids[i]))
+        first = indices[0]
+        group = DuplicateGroup(
+            group_post_id=int(post_ids[first]),
+            post_ids=tuple(int(post_ids[i]) for i in indices),
+            channel_count=len({int(channel[i]) for i in indices}),
+            similarity={int(post_ids[i]): round(float(best[i]), 4) for i in indices},
+        )
+        keyed.append(((seconds[first], post_ids[first]), group))
+    return [group for _, group in sorted(keyed, key=lambda pair: pair[0])]
+
+
+@dataclass
+class NearDuplicateReport:
+    posts_in_window: int
+    posts_compared: int
+    posts_without_vector: int
+    groups: list[DuplicateGroup]
+    rows_written: int
+
+
+def refresh_near_duplicates(
+    engine: Engine,
+    model: str,
+    start: datetime,
+    end: datetime,
+    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+    max_gap: timedelta = NEAR_DUPLICATE_MAX_GAP,
+) -> NearDuplicateReport:
+    """Group the posts published in [start, end) with their retellings up to `max_gap` either
+    side, and replace the window's rows of `near_duplicate_posts` under `model`.
+
+    A long window (a backfill) is done one day at a time, each day with its own context, so
+    memory stays that of a few days of posts, and each day's rows are committed on their own."""
+    total = NearDuplicateReport(0, 0, 0, [], 0)
+    seen_groups: set[tuple[int, ...]] = set()
+    day_start = start
+    while day_start < end:
+        day_end = min(day_start + timedelta(days=1), end)
+        day = _refresh_window(engine, model, day_start, day_end, threshold, max_gap)
+        total.posts_in_window += day.posts_in_window
+        total.posts_compared += day.posts_compared
+        total.posts_without_vector += day.posts_without_vector
+        total.rows_written += day.rows_written
+        for group in day.groups:  # a group spanning midnight shows up on both days
+            if group.post_ids not in seen_groups:
+                seen_groups.add(group.post_ids)
+                total.groups.append(group)
+        day_start = day_end
+    return total
+
+
+def _refresh_window(
+    engine: Engine,
+    model: str,
+    start: datetime,
+    end: datetime,
+    threshold: float,
+    max_gap: timedelta,
+) -> NearDuplicateReport:
+    with engine.connect() as connection:
+        points = connection.execute(
+            sa.select(posts.c.id, posts.c.channel_id, posts.c.published_at, posts.c.text)
+            .where(
+                posts.c.published_at >= start - max_gap,
+                posts.c.published_at < end + max_gap,
+            )
+            .order_by(posts.c.id)
+        ).all()
+        in_window = {row.id for row in points if start <= row.published_at < end}
+        # A post without text has no vector, and needs none.
+        with_text = {row.id for row in points if row.id in in_window and row.text.strip()}
+        ids, matrix = load_vectors(connection, "post", model, [row.id for row in points])
+    by_id = {row.id: row for row in points}
+    compared = [by_id[i] for i in ids]
+    groups = near_duplicate_groups(
+        [row.id for row in compared],
+        [row.channel_id for row in compared],
+        [row.published_at for row in compared],
+        matrix,
+        threshold=threshold,
+        max_gap=max_gap,
+        stated_figures=[figures(row.text) for row in compared],
+    )
+    rows = [
+        {
+            "post_id": post_id,
+            "model": model,
+            "group_post_id": group.group_post_id,
+            "group_size": len(group.post_ids),
+            "channel_count": group.channel_count,
+            "similarity": group.similarity[post_id],
+        }
+        for group in groups
+        for post_id in group.post_ids
+        if post_id in in_window
+    ]
+    window_posts = sa.select(posts.c.id).where(
+        posts.c.published_at >= start, posts.c.published_at < end
+    )
+    grouped = [row["post_id"] for row in rows]
+    with engine.begin() as connection:
+        # A post of the window that is in no group any more loses its row; the others are
+        # upserted, and rewritten only if their group changed, so a re-run touches nothing.
+        connection.execute(
+            sa.delete(near_duplicate_posts).where(
+                near_duplicate_posts.c.model == model,
+                near_duplicate_posts.c.post_id.in_(window_posts),
+                near_duplicate_posts.c.post_id.not_in(grouped),
+            )
+        )
+        written = upsert(
+            connection,
+            near_duplicate_posts,
+            rows,
+            key=("post_id", "model"),
+            only_if_changed=("group_post_id", "group_size", "channel_count", "similarity"),
+        )
+    in_window_vectors = sum(1 for i in ids if i in in_window)
+    return NearDuplicateReport(
+        posts_in_window=len(in_window),
+        posts_compared=len(ids),
+        posts_without_vector=len(with_text) - in_window_vectors,
+        groups=[group for group in groups if in_window.intersection(group.post_ids)],
+        rows_written=written,
+    )
+
+
+def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
+    """A small GitHub-flavoured table for metadata previews (pipes escaped)."""
+    if not rows:
+        return ""
+    columns = list(columns or rows[0].keys())
+
+    def cell(value) -> str:
+        return " ".join(str("" if value is None else value).split()).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def other_models(engine: Engine, entity_type: str, model: str) -> list[str]:
+    """Models other than `model` that hold vectors of this entity type (never searched with it)."""
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                sa.select(embeddings.c.model)
+                .where(embeddings.c.entity_type == entity_type, embeddings.c.model != model)
+                .distinct()
+                .order_by(embeddings.c.model)
+            ).scalars()
+        )

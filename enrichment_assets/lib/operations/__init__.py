@@ -1,0 +1,1 @@
+"""Operations: what an operator is told when a run fails."""
