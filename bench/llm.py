@@ -65,7 +65,7 @@ def _engine(folder: Path, name: str):
 
 
 def bench_groq(folder: Path) -> dict:
-    from enrichment_assets.lib.enrichment.runner import UsageContext
+    from enrichment_assets.lib.enrichment.usage import UsageContext
     from enrichment_assets.lib.enrichment.workflow import run_enrichment
     from enrichment_assets.resources.llm import LLMResource
     from enrichment_assets_tests.fakes.groq_server import API_KEY, FakeGroqServer

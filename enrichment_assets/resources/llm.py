@@ -18,7 +18,8 @@ from enrichment_assets.lib.enrichment.cache import LLMCache
 from enrichment_assets.lib.enrichment.client import GroqChatClient
 from enrichment_assets.lib.enrichment.limiter import SharedRateLimiter
 from enrichment_assets.lib.enrichment.pricing import PriceTable
-from enrichment_assets.lib.enrichment.runner import LLMRunner, Task, UsageContext
+from enrichment_assets.lib.enrichment.runner import LLMRunner, Task
+from enrichment_assets.lib.enrichment.usage import UsageContext
 from enrichment_assets.lib.enrichment.workflow import (
     Backend,
     LLMBackend,

@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 
 from enrichment_assets.lib.enrichment.grounding import ground_tags, tags_hash
-from enrichment_assets.lib.enrichment.limiter import (
-    header_pause,
-    parse_duration,
-    retry_after_seconds,
-)
 from enrichment_assets.lib.enrichment.pricing import PriceTable
 from enrichment_assets.lib.enrichment.prompts import InvalidOutput
+from enrichment_assets.lib.enrichment.waits import header_pause, parse_duration, retry_after_seconds
 from enrichment_assets.lib.enrichment.workflow import validate_enrichment, validate_tags
 
 

@@ -14,7 +14,8 @@ from enrichment_assets.lib.enrichment.client import GroqChatClient
 from enrichment_assets.lib.enrichment.limiter import SharedRateLimiter
 from enrichment_assets.lib.enrichment.pricing import PriceTable
 from enrichment_assets.lib.enrichment.prompts import CATEGORIES
-from enrichment_assets.lib.enrichment.runner import LLMRunner, UsageContext, WorkItem
+from enrichment_assets.lib.enrichment.runner import LLMRunner, WorkItem
+from enrichment_assets.lib.enrichment.usage import UsageContext
 from enrichment_assets.lib.enrichment.workflow import llm_task
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.llm import LLMResource

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from enrichment_assets.lib.enrichment.runner import Outcome, RunTotals
+from enrichment_assets.lib.enrichment.runner import Outcome
+from enrichment_assets.lib.enrichment.usage import RunTotals
 from enrichment_assets.lib.enrichment.workflow import run_enrichment
 from enrichment_assets.storage.tables import post_enrichment
 from enrichment_assets_tests.support.factories import insert_post

@@ -10,7 +10,7 @@ from enrichment_assets.defs.enrichment.checks import (
     tags_check_results,
 )
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
-from enrichment_assets.lib.enrichment.runner import UsageContext
+from enrichment_assets.lib.enrichment.usage import UsageContext
 from enrichment_assets.lib.enrichment.workflow import EnrichmentSummary, run_enrichment
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.llm import LLMNotConfigured, LLMResource

@@ -10,11 +10,8 @@ import dagster as dg
 from sqlalchemy.engine import Engine
 
 from enrichment_assets import settings
-from enrichment_assets.lib.enrichment.workflow import (
-    EnrichmentSummary,
-    tags_not_persisted,
-    window_status_counts,
-)
+from enrichment_assets.lib.enrichment.workflow import EnrichmentSummary, tags_not_persisted
+from enrichment_assets.storage.enrichment import window_status_counts
 
 ENRICHMENT_CHECKS = [
     dg.AssetCheckSpec(

@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from enrichment_assets.storage.tables import llm_cache
-from enrichment_assets.storage.upsert import upsert
+from enrichment_assets.storage import enrichment as repository
 
 DEFAULT_LEASE_SECONDS = 600.0
 
@@ -32,15 +30,6 @@ class CacheKey:
     model: str
     prompt_version: str
     content_hash: str
-
-    def where(self):
-        return sa.and_(
-            llm_cache.c.kind == self.kind,
-            llm_cache.c.provider == self.provider,
-            llm_cache.c.model == self.model,
-            llm_cache.c.prompt_version == self.prompt_version,
-            llm_cache.c.content_hash == self.content_hash,
-        )
 
     def columns(self) -> dict[str, str]:
         return {
@@ -74,10 +63,7 @@ class LLMCache:
         self.sleep = sleep
 
     def get(self, key: CacheKey) -> dict[str, Any] | None:
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                sa.select(llm_cache.c.status, llm_cache.c.payload).where(key.where())
-            ).one_or_none()
+        row = repository.cached_entry(self.engine, key.columns())
         return row.payload if row is not None and row.status == "completed" else None
 
     def claim(
@@ -88,26 +74,13 @@ class LLMCache:
         poll_seconds: float = 0.5,
     ) -> Claim:
         """The cached answer, or the right to compute it. Waits while another worker holds it."""
+        columns = key.columns()
         while True:
             now = datetime.now(UTC)
-            with self.engine.begin() as connection:
-                upsert(
-                    connection,
-                    llm_cache,
-                    [
-                        {
-                            **key.columns(),
-                            "status": "pending",
-                            "claimed_by": self.owner,
-                            "claimed_at": now,
-                        }
-                    ],
-                    key=list(key.columns()),
-                    update=[],  # insert if absent, never overwrite
-                )
-                row = connection.execute(
-                    sa.select(llm_cache).where(key.where()).with_for_update()
-                ).one()
+            with repository.locked_cache_entry(self.engine, columns, self.owner, now) as (
+                connection,
+                row,
+            ):
                 if row.claimed_by == self.owner and row.status == "pending":
                     return Claim(payload=None, owned=True)
                 if row.status == "completed" and not force:
@@ -115,11 +88,7 @@ class LLMCache:
                 lease_over = row.claimed_at is None or row.claimed_at + self.lease < now
                 if row.status == "completed" or lease_over:
                     # A forced re-run, or a claim left behind by a killed run: take it over.
-                    connection.execute(
-                        llm_cache.update()
-                        .where(key.where())
-                        .values(status="pending", claimed_by=self.owner, claimed_at=now)
-                    )
+                    repository.take_over_cache_entry(connection, columns, self.owner, now)
                     return Claim(payload=None, owned=True)
             if should_stop is not None and should_stop():
                 return Claim(payload=None, owned=False)
@@ -127,12 +96,7 @@ class LLMCache:
 
     def heartbeat(self, key: CacheKey) -> None:
         """Renew the lease while retries and rate-limit pauses stretch one key's work."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                llm_cache.update()
-                .where(key.where(), llm_cache.c.claimed_by == self.owner)
-                .values(claimed_at=datetime.now(UTC))
-            )
+        repository.renew_cache_claim(self.engine, key.columns(), self.owner, datetime.now(UTC))
 
     def store(
         self,
@@ -142,32 +106,17 @@ class LLMCache:
         completion_tokens: int = 0,
         cost_usd: float = 0.0,
     ) -> None:
-        with self.engine.begin() as connection:
-            upsert(
-                connection,
-                llm_cache,
-                [
-                    {
-                        **key.columns(),
-                        "status": "completed",
-                        "payload": payload,
-                        "claimed_by": self.owner,
-                        "claimed_at": datetime.now(UTC),
-                        "prompt_tokens": prompt_tokens,
-                        "completion_tokens": completion_tokens,
-                        "cost_usd": cost_usd,
-                    }
-                ],
-                key=list(key.columns()),
-            )
+        repository.store_cache_answer(
+            self.engine,
+            key.columns(),
+            self.owner,
+            datetime.now(UTC),
+            payload,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost_usd=cost_usd,
+        )
 
     def release(self, key: CacheKey) -> None:
         """Give a claim back without an answer (the call failed): the next run tries again."""
-        with self.engine.begin() as connection:
-            connection.execute(
-                llm_cache.delete().where(
-                    key.where(),
-                    llm_cache.c.claimed_by == self.owner,
-                    llm_cache.c.status == "pending",
-                )
-            )
+        repository.release_cache_claim(self.engine, key.columns(), self.owner)

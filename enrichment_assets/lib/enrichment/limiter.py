@@ -9,81 +9,20 @@ connection pool beside ours. So: GCRA (the generic cell rate algorithm), one row
 Each call reserves the next free slot under a row lock (SELECT … FOR UPDATE on PostgreSQL,
 BEGIN IMMEDIATE on SQLite), moves the row's theoretical arrival times on by one request and
 by its estimated tokens, commits, and sleeps until its slot. Calls from every process are so
-spaced 60/rpm seconds apart, never bunched; concurrency only hides latency.
+spaced 60/rpm seconds apart, never bunched; concurrency only hides latency. The bucket rows
+are read and written by `storage/enrichment.py`; what the provider's headers ask for is read
+in `waits.py`.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from enrichment_assets.storage.tables import llm_rate_limit
-from enrichment_assets.storage.upsert import upsert
-
-_GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)")
-_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
-
-
-def parse_duration(value: str | None) -> float | None:
-    """Seconds in a Go duration ("2m59.56s", "7.66s", "1ms") or a bare number, else None."""
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    parts = _GO_DURATION.findall(value)
-    if not parts or "".join(n + u for n, u in parts) != value:
-        return None
-    return sum(float(number) * _UNIT_SECONDS[unit] for number, unit in parts)
-
-
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """`retry-after-ms`, else `retry-after` in seconds (HTTP-dates are rare here: ignored)."""
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    if (seconds := headers.get("retry-after")) is not None:
-        try:
-            return max(0.0, float(seconds))
-        except ValueError:
-            return None
-    return None
-
-
-def header_pause(headers: Mapping[str, str], tokens_needed: int) -> tuple[float, str] | None:
-    """How long the provider's own counters say to wait before the next call, and why.
-
-    Groq: `x-ratelimit-*-tokens` are tokens per minute, `x-ratelimit-*-requests` requests per
-    day. When what is left cannot pay for another call, wait for the reset.
-    """
-    pauses: list[tuple[float, str]] = []
-    remaining_tokens = _int(headers.get("x-ratelimit-remaining-tokens"))
-    if remaining_tokens is not None and remaining_tokens < tokens_needed:
-        reset = parse_duration(headers.get("x-ratelimit-reset-tokens"))
-        if reset:
-            pauses.append((reset, f"tokens per minute exhausted ({remaining_tokens} left)"))
-    remaining_requests = _int(headers.get("x-ratelimit-remaining-requests"))
-    if remaining_requests is not None and remaining_requests <= 0:
-        reset = parse_duration(headers.get("x-ratelimit-reset-requests"))
-        if reset:
-            pauses.append((reset, "requests per day exhausted"))
-    return max(pauses) if pauses else None
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(float(value)) if value is not None else None
-    except ValueError:
-        return None
+from enrichment_assets.storage import enrichment as repository
 
 
 class PauseTooLong(Exception):
@@ -125,23 +64,14 @@ class SharedRateLimiter:
         self.tokens_per_minute = tokens_per_minute
         self.clock = clock
         self.sleep = sleep
-        self._ensure_row()
-
-    def _ensure_row(self) -> None:
-        with self.engine.begin() as connection:
-            upsert(connection, llm_rate_limit, [{"key": self.key}], key=["key"], update=[])
-
-    def _locked_row(self, connection: sa.Connection):
-        query = sa.select(llm_rate_limit).where(llm_rate_limit.c.key == self.key)
-        return connection.execute(query.with_for_update()).one()
+        repository.ensure_rate_bucket(engine, key)
 
     def reserve(self, tokens: int = 0) -> Reservation:
         """Book the next free slot for one call of about `tokens` tokens."""
         if tokens_cap := self.tokens_per_minute:
             # One call larger than a minute's worth still runs (alone).
             tokens = min(tokens, int(tokens_cap))
-        with self.engine.begin() as connection:
-            row = self._locked_row(connection)
+        with repository.locked_rate_bucket(self.engine, self.key) as (connection, row):
             now = self.clock()
             if row.paused_until - now > self.max_pause_seconds:
                 raise PauseTooLong(row.paused_until - now, row.pause_reason)
@@ -150,11 +80,7 @@ class SharedRateLimiter:
             # one's request interval and its share of the minute's tokens have passed.
             request_tat = slot + self.request_interval
             token_tat = slot + tokens * self.token_interval if self.token_interval else 0.0
-            connection.execute(
-                llm_rate_limit.update()
-                .where(llm_rate_limit.c.key == self.key)
-                .values(request_tat=request_tat, token_tat=token_tat, updated_at=sa.func.now())
-            )
+            repository.book_rate_slot(connection, self.key, request_tat, token_tat)
         return Reservation(slot=slot, tokens=tokens)
 
     def acquire(self, tokens: int = 0, should_stop: Callable[[], bool] | None = None) -> float:
@@ -175,29 +101,15 @@ class SharedRateLimiter:
         if not self.token_interval or used_tokens == reserved_tokens:
             return
         delta = (used_tokens - reserved_tokens) * self.token_interval
-        with self.engine.begin() as connection:
-            self._locked_row(connection)
-            connection.execute(
-                llm_rate_limit.update()
-                .where(llm_rate_limit.c.key == self.key)
-                .values(token_tat=llm_rate_limit.c.token_tat + delta)
-            )
+        repository.shift_token_time(self.engine, self.key, delta)
 
     def pause(self, seconds: float, reason: str) -> None:
         """Hold every caller until now + `seconds` (a 429's retry-after, a header's reset)."""
         until = self.clock() + seconds
-        with self.engine.begin() as connection:
-            row = self._locked_row(connection)
+        with repository.locked_rate_bucket(self.engine, self.key) as (connection, row):
             if until <= row.paused_until:
                 return
-            connection.execute(
-                llm_rate_limit.update()
-                .where(llm_rate_limit.c.key == self.key)
-                .values(paused_until=until, pause_reason=reason[:500], updated_at=sa.func.now())
-            )
+            repository.set_rate_pause(connection, self.key, until, reason)
 
     def paused_until(self) -> float:
-        with self.engine.connect() as connection:
-            return connection.execute(
-                sa.select(llm_rate_limit.c.paused_until).where(llm_rate_limit.c.key == self.key)
-            ).scalar_one()
+        return repository.rate_paused_until(self.engine, self.key)

@@ -7,6 +7,9 @@ answer. Up to `max_concurrency` calls overlap to hide latency. 429, timeouts and
 for (retry-after first, else backoff with jitter) and retried, then recorded as errors; 401/403
 stop everything at once. Outcomes come back on the caller's thread, one by one, so the caller
 commits each as it lands and a killed run resumes where it stopped.
+
+The parts the runner drives live beside it: the wait decision in `waits.py`, the usage log and
+token estimate in `usage.py`, the daily budget in `budget.py`.
 """
 
 from __future__ import annotations
@@ -17,13 +20,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from enrichment_assets.lib.enrichment.budget import DailyBudget
 from enrichment_assets.lib.enrichment.cache import CacheKey, LLMCache
 from enrichment_assets.lib.enrichment.client import (
     AuthFailed,
@@ -32,20 +34,13 @@ from enrichment_assets.lib.enrichment.client import (
     LLMCallError,
     RateLimited,
 )
-from enrichment_assets.lib.enrichment.limiter import (
-    PauseTooLong,
-    SharedRateLimiter,
-    header_pause,
-    retry_after_seconds,
-)
+from enrichment_assets.lib.enrichment.limiter import PauseTooLong, SharedRateLimiter
 from enrichment_assets.lib.enrichment.pricing import PriceTable
 from enrichment_assets.lib.enrichment.prompts import InvalidOutput, corrective_messages
-from enrichment_assets.storage.tables import llm_usage_log
+from enrichment_assets.lib.enrichment.usage import RunTotals, TokenEstimate, UsageContext, UsageLog
+from enrichment_assets.lib.enrichment.waits import header_pause, wait_before_retry
 
 log = logging.getLogger(__name__)
-
-BACKOFF_BASE_SECONDS = 1.0
-BACKOFF_CAP_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -80,43 +75,6 @@ class Outcome:
     cost_usd: float = 0.0
 
 
-@dataclass
-class UsageContext:
-    run_id: str | None = None
-    asset: str | None = None
-    partition: str | None = None
-
-
-@dataclass
-class RunTotals:
-    calls: int = 0
-    calls_by_status: dict[str, int] = field(default_factory=dict)
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    rate_limited: int = 0
-    budget_reached: bool = False
-    auth_error: str | None = None
-    stop_reason: str | None = None
-
-
-def backoff_seconds(attempt: int, rng: random.Random) -> float:
-    """Exponential backoff with full jitter: uniform(0, min(cap, base·2^attempt))."""
-    return rng.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt))
-
-
-def spent_today_usd(engine: Engine) -> float:
-    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    with engine.connect() as connection:
-        return float(
-            connection.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(llm_usage_log.c.cost_usd), 0.0)).where(
-                    llm_usage_log.c.created_at >= midnight
-                )
-            ).scalar_one()
-        )
-
-
 class LLMRunner:
     def __init__(
         self,
@@ -141,19 +99,17 @@ class LLMRunner:
         self.limiter = limiter
         self.cache = cache
         self.prices = prices
-        self.usage = usage
         self.max_concurrency = max(1, max_concurrency)
         self.max_attempts = max(1, max_attempts)
-        self.daily_budget_usd = daily_budget_usd
         self.force = force
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.totals = RunTotals()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._inflight_cost = 0.0
-        self._answers_seen = 0
-        self._completion_tokens_seen = 0
+        self.budget = DailyBudget(engine, prices, client.model, task.max_tokens, daily_budget_usd)
+        self.usage = UsageLog(engine, usage, client.provider, client.model, self.totals, self._lock)
+        self.tokens = TokenEstimate(task.max_tokens)
 
     # --- public ---------------------------------------------------------------------------
 
@@ -184,8 +140,15 @@ class LLMRunner:
         if self.totals.auth_error:
             return self.totals.auth_error
         if self.totals.budget_reached:
-            return f"daily budget of {self.daily_budget_usd:.2f} USD reached (LLM_DAILY_BUDGET_USD)"
+            return f"daily budget of {self.budget.limit_usd:.2f} USD reached (LLM_DAILY_BUDGET_USD)"
         return self.totals.stop_reason or "stopped"
+
+    def _stop_all(self, **totals: Any) -> None:
+        """Set `totals` fields and tell every worker to stop."""
+        with self._lock:
+            for name, value in totals.items():
+                setattr(self.totals, name, value)
+        self._stop.set()
 
     def _process(self, item: WorkItem) -> Outcome:
         key = CacheKey(
@@ -221,46 +184,32 @@ class LLMRunner:
             self.cache.release(key)
         return outcome
 
-    def _estimate_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
-        # ~4 characters a token; the limiter is settled with the response's true count.
-        return sum(len(message["content"]) for message in messages) // 4 + 20
-
-    def _expected_completion_tokens(self) -> int:
-        """What the answer will likely cost, for the token limiter: the cap until answers have
-        been seen, then 1.5× their mean (the limiter is settled with the truth afterwards, but
-        calls booked meanwhile were spaced by this guess, so a pessimistic one wastes TPM)."""
-        with self._lock:
-            if not self._answers_seen:
-                return self.task.max_tokens
-            mean = self._completion_tokens_seen / self._answers_seen
-        return min(self.task.max_tokens, int(mean * 1.5) + 10)
-
     def _call_until_done(self, item: WorkItem, key: CacheKey, outcome: Outcome) -> None:
         base_messages = self.task.build_messages(item.text)
         messages = base_messages
         corrected = False
         attempt = 0
         last_error = "no attempt made"
+        entity_id = item.entity_id or item.content_hash
         while attempt < self.max_attempts:
             if self._stop.is_set():
                 outcome.status, outcome.error = self._stopped(item).status, self._stop_reason()
                 return
-            prompt_estimate = self._estimate_prompt_tokens(messages)
-            estimate = prompt_estimate + self._expected_completion_tokens()
-            if not self._reserve_budget(prompt_estimate):
+            prompt_estimate = self.tokens.prompt_tokens(messages)
+            estimate = prompt_estimate + self.tokens.completion_tokens()
+            if not self.budget.reserve(prompt_estimate):
+                self._stop_all(budget_reached=True)
                 outcome.status, outcome.error = "budget", self._stop_reason()
                 return
             try:
                 try:
                     self.limiter.acquire(estimate, should_stop=self._stop.is_set)
                 except PauseTooLong as pause:
-                    self._release_budget(prompt_estimate)
-                    with self._lock:
-                        self.totals.stop_reason = str(pause)
-                    self._stop.set()
+                    self.budget.release(prompt_estimate)
+                    self._stop_all(stop_reason=str(pause))
                     continue
                 if self._stop.is_set():
-                    self._release_budget(prompt_estimate)
+                    self.budget.release(prompt_estimate)
                     continue
                 if attempt:
                     self.cache.heartbeat(key)
@@ -268,14 +217,12 @@ class LLMRunner:
                     messages, self.task.response_format, self.task.max_tokens
                 )
             except LLMCallError as error:
-                self._release_budget(prompt_estimate)
+                self.budget.release(prompt_estimate)
                 self.limiter.settle(estimate, 0)
-                self._log_call(item, "error", error.latency_ms, error_type=error.error_type)
+                self.usage.record(entity_id, "error", error.latency_ms, error_type=error.error_type)
                 last_error = str(error)
                 if isinstance(error, AuthFailed):
-                    with self._lock:
-                        self.totals.auth_error = str(error)
-                    self._stop.set()
+                    self._stop_all(auth_error=str(error))
                     outcome.status, outcome.error = "error", str(error)
                     return
                 if isinstance(error, JsonValidateFailed) and not corrected:
@@ -291,11 +238,9 @@ class LLMRunner:
                 self._wait_after(error, attempt)
                 continue
             # An answer: account for it, then validate.
-            self._release_budget(prompt_estimate)
+            self.budget.release(prompt_estimate)
             self.limiter.settle(estimate, result.total_tokens)
-            with self._lock:
-                self._answers_seen += 1
-                self._completion_tokens_seen += result.completion_tokens
+            self.tokens.saw_answer(result.completion_tokens)
             if pause := header_pause(result.headers, estimate):
                 self.limiter.pause(*pause)
             cost = self.prices.cost(
@@ -308,8 +253,8 @@ class LLMRunner:
             try:
                 payload = self.task.validate(result.content, item.text)
             except InvalidOutput as error:
-                self._log_call(item, "invalid_output", result.latency_ms, result, cost,
-                               error_type="invalid_output")  # fmt: skip
+                self.usage.record(entity_id, "invalid_output", result.latency_ms, result, cost,
+                                  error_type="invalid_output")  # fmt: skip
                 last_error = f"invalid output: {error}"
                 if corrected:
                     break
@@ -317,21 +262,14 @@ class LLMRunner:
                 messages = corrective_messages(base_messages, result.content or "", str(error))
                 attempt += 1
                 continue
-            self._log_call(item, "ok", result.latency_ms, result, cost)
+            self.usage.record(entity_id, "ok", result.latency_ms, result, cost)
             outcome.status, outcome.payload, outcome.error = "completed", payload, None
             return
         outcome.status, outcome.error = "error", last_error
 
     def _wait_after(self, error: LLMCallError, attempt: int) -> None:
         """Before the next attempt: the provider's word first, else backoff with jitter."""
-        wait_seconds = retry_after_seconds(error.headers)
-        reason = "retry-after"
-        if wait_seconds is None and (pause := header_pause(error.headers, 1)):
-            wait_seconds, reason = pause
-        if wait_seconds is not None:
-            wait_seconds += self.rng.uniform(0, 0.25)  # so waiting workers do not return as one
-        else:
-            wait_seconds, reason = backoff_seconds(attempt, self.rng), "backoff"
+        wait_seconds, reason = wait_before_retry(error.headers, attempt, self.rng)
         if isinstance(error, RateLimited):
             with self._lock:
                 self.totals.rate_limited += 1
@@ -344,68 +282,3 @@ class LLMRunner:
         deadline = time.monotonic() + seconds
         while not self._stop.is_set() and (left := deadline - time.monotonic()) > 0:
             self.sleep(min(left, 0.5))
-
-    # --- budget and usage -----------------------------------------------------------------
-
-    def _call_cost_estimate(self, prompt_tokens: int) -> float:
-        return self.prices.cost(self.client.model, prompt_tokens, self.task.max_tokens)
-
-    def _reserve_budget(self, prompt_tokens: int) -> bool:
-        """Room for this call (at its worst: the whole answer cap) in today's budget, counting
-        every process's logged spend and this run's calls in flight."""
-        if self.daily_budget_usd <= 0:
-            return True
-        estimate = self._call_cost_estimate(prompt_tokens)
-        spent = spent_today_usd(self.engine)
-        with self._lock:
-            if spent + self._inflight_cost + estimate > self.daily_budget_usd:
-                self.totals.budget_reached = True
-                self._stop.set()
-                return False
-            self._inflight_cost += estimate
-        return True
-
-    def _release_budget(self, prompt_tokens: int) -> None:
-        if self.daily_budget_usd <= 0:
-            return
-        estimate = self._call_cost_estimate(prompt_tokens)
-        with self._lock:
-            self._inflight_cost = max(0.0, self._inflight_cost - estimate)
-
-    def _log_call(
-        self,
-        item: WorkItem,
-        status: str,
-        latency_ms: int,
-        result=None,
-        cost: float = 0.0,
-        error_type: str | None = None,
-    ) -> None:
-        prompt = result.prompt_tokens if result else 0
-        completion = result.completion_tokens if result else 0
-        with self._lock:
-            totals = self.totals
-            totals.calls += 1
-            totals.calls_by_status[status] = totals.calls_by_status.get(status, 0) + 1
-            totals.prompt_tokens += prompt
-            totals.completion_tokens += completion
-            totals.cost_usd += cost
-        with self.engine.begin() as connection:
-            connection.execute(
-                llm_usage_log.insert().values(
-                    run_id=self.usage.run_id,
-                    asset=self.usage.asset,
-                    partition=self.usage.partition,
-                    entity_type="post",
-                    entity_id=item.entity_id or item.content_hash,
-                    provider=self.client.provider,
-                    model=self.client.model,
-                    prompt_tokens=prompt,
-                    completion_tokens=completion,
-                    total_tokens=(result.total_tokens if result else 0) or prompt + completion,
-                    cost_usd=cost,
-                    latency_ms=latency_ms,
-                    status=status,
-                    error_type=error_type,
-                )
-            )

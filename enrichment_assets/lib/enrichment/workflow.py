@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from enrichment_assets.lib.common.hashing import normalize_text
@@ -34,9 +33,9 @@ from enrichment_assets.lib.enrichment.prompts import (
     parse_answer,
     tags_messages,
 )
-from enrichment_assets.lib.enrichment.runner import LLMRunner, Outcome, RunTotals, Task, WorkItem
-from enrichment_assets.storage.tables import channels, post_enrichment, posts
-from enrichment_assets.storage.upsert import upsert
+from enrichment_assets.lib.enrichment.runner import LLMRunner, Outcome, Task, WorkItem
+from enrichment_assets.lib.enrichment.usage import RunTotals
+from enrichment_assets.storage import enrichment as repository
 
 KINDS = ("llm", "tags")
 LOCAL_BATCH = 64
@@ -184,30 +183,7 @@ class PostToEnrich:
 def posts_in_window(
     engine: Engine, start: datetime, end: datetime, channel: str | None = None
 ) -> list[PostToEnrich]:
-    query = (
-        sa.select(posts.c.id, channels.c.handle, posts.c.text, posts.c.content_hash)
-        .join(channels, channels.c.id == posts.c.channel_id)
-        .where(posts.c.published_at >= start, posts.c.published_at < end)
-        .order_by(posts.c.published_at, posts.c.id)
-    )
-    if channel:
-        query = query.where(channels.c.handle == channel)
-    with engine.connect() as connection:
-        return [PostToEnrich(*row) for row in connection.execute(query)]
-
-
-def existing_rows(engine: Engine, post_ids: list[int], kind: str) -> dict[int, Any]:
-    found: dict[int, Any] = {}
-    with engine.connect() as connection:
-        for start in range(0, len(post_ids), 500):
-            chunk = post_ids[start : start + 500]
-            for row in connection.execute(
-                sa.select(post_enrichment).where(
-                    post_enrichment.c.post_id.in_(chunk), post_enrichment.c.kind == kind
-                )
-            ):
-                found[row.post_id] = row
-    return found
+    return [PostToEnrich(*row) for row in repository.posts_between(engine, start, end, channel)]
 
 
 def needs_work(post: PostToEnrich, row: Any, backend: Backend, force: bool) -> bool:
@@ -261,7 +237,7 @@ def run_enrichment(
     summary = EnrichmentSummary(kind, backend.provider, backend.model, backend.prompt_version)
     window = posts_in_window(engine, start, end, channel)
     summary.posts_in_window = len(window)
-    existing = existing_rows(engine, [post.id for post in window], kind)
+    existing = repository.enrichment_rows(engine, [post.id for post in window], kind)
     todo = [post for post in window if needs_work(post, existing.get(post.id), backend, force)]
     summary.already_done = len(window) - len(todo)
 
@@ -348,49 +324,11 @@ def _write(
         summary.statuses[status] += 1
         if len(summary.preview) < 10:
             summary.preview.append({"post_id": post.id, "channel": post.channel, **row})
-    with engine.begin() as connection:
-        if rows:
-            upsert(connection, post_enrichment, rows, key=["post_id", "kind"])
-        if bookkeeping_only:
-            # Same tags: the row stays as it is; only who made it (and for which text) moves on.
-            upsert(
-                connection,
-                post_enrichment,
-                bookkeeping_only,
-                key=["post_id", "kind"],
-                update=["provider", "model", "prompt_version", "content_hash"],
-                only_if_changed=["provider", "model", "prompt_version", "content_hash"],
-            )
+    # Same tags: the stored row keeps its answer; only who made it, and for which text, moves on.
+    repository.write_enrichment_rows(engine, rows, bookkeeping_only)
 
 
 # --- checks ---------------------------------------------------------------------------------
-
-
-def window_status_counts(
-    engine: Engine, kind: str, start: datetime, end: datetime
-) -> tuple[int, Counter]:
-    """(posts in the window, rows of `kind` by status) for every channel."""
-    with engine.connect() as connection:
-        total = connection.execute(
-            sa.select(sa.func.count())
-            .select_from(posts)
-            .where(posts.c.published_at >= start, posts.c.published_at < end)
-        ).scalar_one()
-        counts = Counter(
-            dict(
-                connection.execute(
-                    sa.select(post_enrichment.c.status, sa.func.count())
-                    .join(posts, posts.c.id == post_enrichment.c.post_id)
-                    .where(
-                        post_enrichment.c.kind == kind,
-                        posts.c.published_at >= start,
-                        posts.c.published_at < end,
-                    )
-                    .group_by(post_enrichment.c.status)
-                ).all()
-            )
-        )
-    return total, counts
 
 
 def tags_not_persisted(engine: Engine, generated: dict[int, str]) -> list[int]:
@@ -398,7 +336,7 @@ def tags_not_persisted(engine: Engine, generated: dict[int, str]) -> list[int]:
     TaggingPipelineBroken alert: tags generated, but not saved)."""
     if not generated:
         return []
-    stored = existing_rows(engine, list(generated), "tags")
+    stored = repository.enrichment_rows(engine, list(generated), "tags")
     return [
         post_id
         for post_id, expected in generated.items()
