@@ -17,15 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import version
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from enrichment_assets.lib.common.hashing import stable_hash
 from enrichment_assets.lib.web import fetch
 from enrichment_assets.lib.web.fetch import FetchResult
 from enrichment_assets.lib.web.pages import extract_page
-from enrichment_assets.storage.tables import post_enrichment, posts
-from enrichment_assets.storage.upsert import upsert
+from enrichment_assets.storage import web as repository
 
 KIND = "crawl"
 PROVIDER = "httpx+trafilatura"
@@ -55,34 +53,6 @@ def post_links(urls: object, limit: int) -> list[str]:
         if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
             seen.setdefault(url.strip(), None)
     return list(seen)[:limit]
-
-
-def _posts_in_window(engine: Engine, start: datetime, end: datetime) -> list[tuple[int, object]]:
-    with engine.connect() as connection:
-        return [
-            (row.id, row.urls)
-            for row in connection.execute(
-                sa.select(posts.c.id, posts.c.urls)
-                .where(posts.c.published_at >= start, posts.c.published_at < end)
-                .order_by(posts.c.id)
-            )
-        ]
-
-
-def _already_crawled(engine: Engine, post_ids: list[int]) -> dict[int, tuple[str, str | None]]:
-    found: dict[int, tuple[str, str | None]] = {}
-    with engine.connect() as connection:
-        for offset in range(0, len(post_ids), 500):
-            chunk = post_ids[offset : offset + 500]
-            for row in connection.execute(
-                sa.select(
-                    post_enrichment.c.post_id,
-                    post_enrichment.c.status,
-                    post_enrichment.c.content_hash,
-                ).where(post_enrichment.c.kind == KIND, post_enrichment.c.post_id.in_(chunk))
-            ):
-                found[row.post_id] = (row.status, row.content_hash)
-    return found
 
 
 def page_record(result: FetchResult) -> dict:
@@ -139,12 +109,15 @@ async def crawl_posts(
 ) -> CrawlSummary:
     """Crawl the links of posts published in [start, end); one committed row per post."""
     summary = CrawlSummary()
-    window = _posts_in_window(engine, start, end)
+    with engine.connect() as connection:
+        window = repository.post_urls_between(connection, start, end, by_id=True)
     summary.posts_in_window = len(window)
     work = [(post_id, post_links(urls, max_links_per_post)) for post_id, urls in window]
     work = [(post_id, links) for post_id, links in work if links]
     summary.posts_with_links = len(work)
-    existing = _already_crawled(engine, [post_id for post_id, _ in work]) if not force else {}
+    existing = {}
+    if not force:
+        existing = repository.crawl_states(engine, [post_id for post_id, _ in work], KIND)
     todo = []
     for post_id, links in work:
         status, previous_hash = existing.get(post_id, (None, None))
@@ -173,15 +146,7 @@ async def crawl_posts(
     try:
         for finished in asyncio.as_completed(tasks):
             row = await finished
-            with engine.begin() as connection:  # one post at a time: a killed run resumes
-                upsert(
-                    connection,
-                    post_enrichment,
-                    [row],
-                    key=["post_id", "kind"],
-                    # A retried failure that fails the same way leaves its row untouched.
-                    only_if_changed=["status", "payload", "error", "content_hash", "model"],
-                )
+            repository.save_crawl_row(engine, row)  # one post at a time: a killed run resumes
             summary.written += 1
             summary.by_status[row["status"]] += 1
             for page in row["payload"]["pages"]:

@@ -25,6 +25,7 @@ from protego import Protego
 
 from enrichment_assets.lib.web.pinned_transport import PinnedTransport
 from enrichment_assets.lib.web.ssrf import CheckedTarget, DnsFailure, SsrfGuard, UrlRefused
+from enrichment_assets.storage.web import CachedResponse
 
 OK = "ok"
 HTTP_ERROR = "http_error"
@@ -91,17 +92,6 @@ class FetchResult:
     def responded(self) -> bool:
         """The server answered with an HTTP status (as opposed to DNS/connect/timeout/blocked)."""
         return self.status_code is not None
-
-
-@dataclass(frozen=True)
-class CachedResponse:
-    outcome: str
-    status_code: int | None
-    final_url: str | None
-    content_type: str | None
-    body: bytes | None
-    reason: str
-    fetched_at: datetime
 
 
 class ResponseCache(Protocol):

@@ -24,14 +24,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from enrichment_assets.lib.web import fetch
 from enrichment_assets.lib.web.crawl import post_links
 from enrichment_assets.lib.web.fetch import FetchResult
-from enrichment_assets.storage.tables import datasets, link_citations, links, posts
-from enrichment_assets.storage.upsert import upsert
+from enrichment_assets.storage import web as repository
 
 OK, BROKEN, INCONCLUSIVE, BLOCKED, UNCHECKED = (
     "ok",
@@ -150,50 +148,22 @@ def register_citations(
     cited: list[tuple[str, str, int]] = []
     post_ids: list[int] = []
     with engine.connect() as connection:
-        for row in connection.execute(
-            sa.select(posts.c.id, posts.c.urls).where(
-                posts.c.published_at >= start, posts.c.published_at < end
-            )
-        ):
-            post_ids.append(row.id)
-            cited += [("post", url, row.id) for url in post_links(row.urls, 1000)]
-        for row in connection.execute(
-            sa.select(datasets.c.id, datasets.c.url).where(datasets.c.url.is_not(None))
-        ):
-            cited += [("dataset", url, row.id) for url in post_links([row.url], 1)]
+        for post_id, urls in repository.post_urls_between(connection, start, end):
+            post_ids.append(post_id)
+            cited += [("post", url, post_id) for url in post_links(urls, 1000)]
+        for dataset_id, url in repository.dataset_urls(connection):
+            cited += [("dataset", url, dataset_id) for url in post_links([url], 1)]
     kept = [item for item in cited if len(item[1]) <= MAX_URL_LENGTH]
     summary.skipped_long_urls += len(cited) - len(kept)
     for offset in range(0, len(kept), 500):
         chunk = kept[offset : offset + 500]
         urls = sorted({url for _, url, _ in chunk})
         with engine.begin() as connection:
-            upsert(
-                connection,
-                links,
-                [{"url": url, "host": _host(url)} for url in urls],
-                key=["url"],
-                update=["host"],
-                only_if_changed=["host"],  # an existing link is left as it is
-            )
-            ids = {
-                url: link_id
-                for url, link_id in connection.execute(
-                    sa.select(links.c.url, links.c.id).where(links.c.url.in_(urls))
-                )
-            }
+            ids = repository.register_links(connection, {url: _host(url) for url in urls})
             citations = {
                 (ids[url], entity_type, entity_id) for entity_type, url, entity_id in chunk
             }
-            upsert(
-                connection,
-                link_citations,
-                [
-                    {"link_id": link_id, "entity_type": entity_type, "entity_id": entity_id}
-                    for link_id, entity_type, entity_id in sorted(citations)
-                ],
-                key=["link_id", "entity_type", "entity_id"],
-                update=[],
-            )
+            repository.add_citations(connection, sorted(citations))
         summary.registered_links += len(urls)
         summary.registered_citations += len(citations)
     summary.withdrawn_citations += _withdraw_stale_citations(engine, post_ids, kept)
@@ -205,52 +175,21 @@ def _withdraw_stale_citations(
     """Citations of the window's posts and of datasets that no longer list the URL (an edited
     post, a dataset that moved): removed, so a link nobody cites stops being checked."""
     current = {(entity_type, entity_id, url) for entity_type, url, entity_id in kept}
-    query = sa.select(
-        link_citations.c.link_id,
-        link_citations.c.entity_type,
-        link_citations.c.entity_id,
-        links.c.url,
-    ).join(links, links.c.id == link_citations.c.link_id)
-    stale: list[tuple[int, str, int]] = []
-    with engine.connect() as connection:
-        selections = [query.where(link_citations.c.entity_type == "dataset")]
-        selections += [
-            query.where(
-                link_citations.c.entity_type == "post",
-                link_citations.c.entity_id.in_(post_ids[offset : offset + 500]),
-            )
-            for offset in range(0, len(post_ids), 500)
-        ]
-        for selection in selections:
-            stale += [
-                (row.link_id, row.entity_type, row.entity_id)
-                for row in connection.execute(selection)
-                if (row.entity_type, row.entity_id, row.url) not in current
-            ]
-    key = sa.tuple_(
-        link_citations.c.link_id, link_citations.c.entity_type, link_citations.c.entity_id
-    )
-    for offset in range(0, len(stale), 500):
-        with engine.begin() as connection:
-            connection.execute(link_citations.delete().where(key.in_(stale[offset : offset + 500])))
+    stale = [
+        (link_id, entity_type, entity_id)
+        for link_id, entity_type, entity_id, url in repository.citations_of(engine, post_ids)
+        if (entity_type, entity_id, url) not in current
+    ]
+    repository.delete_citations(engine, stale)
     return len(stale)
 
 
 def due_links(connection: Connection, now: datetime, limit: int) -> list[LinkState]:
-    cited = sa.exists().where(link_citations.c.link_id == links.c.id)
-    rows = connection.execute(
-        sa.select(links.c.id, links.c.url, links.c.state, links.c.strikes, links.c.last_strike_on)
-        .where(cited, sa.or_(links.c.next_check_at.is_(None), links.c.next_check_at <= now))
-        .order_by(links.c.next_check_at.is_not(None), links.c.next_check_at, links.c.id)
-        .limit(limit)
-    )
-    return [LinkState(row.id, row.url, row.state, row.strikes, row.last_strike_on) for row in rows]
+    return [LinkState(*row) for row in repository.due_links(connection, now, limit)]
 
 
 def broken_count(connection: Connection) -> int:
-    return connection.execute(
-        sa.select(sa.func.count()).select_from(links).where(links.c.state == BROKEN)
-    ).scalar_one()
+    return repository.count_links_in_state(connection, BROKEN)
 
 
 async def check_due_links(
@@ -280,11 +219,7 @@ async def check_due_links(
         with engine.begin() as connection:
             for link, result in zip(batch, results, strict=True):
                 values = next_state(link, result, now, strikes_to_break, weak=weak)
-                connection.execute(
-                    links.update()
-                    .where(links.c.id == link.id)
-                    .values(**values, updated_at=sa.func.now())
-                )
+                repository.update_link(connection, link.id, values)
                 summary.checked += 1
                 judged = verdict(result)
                 if weak and judged == "strike":
