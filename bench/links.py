@@ -15,8 +15,9 @@ import asyncio
 import multiprocessing
 import time
 
-from enrichment_assets.lib.web import fetch
-from enrichment_assets.lib.web.fetch import Fetcher, FetchPolicy
+from enrichment_assets.lib.web.fetch import Fetcher
+from enrichment_assets.lib.web.outcomes import OK
+from enrichment_assets.lib.web.policy import FetchPolicy
 from enrichment_assets_tests.fakes.web import serve_in_this_process
 
 HOSTS = [f"127.0.0.{index}" for index in range(1, 21)]
@@ -80,9 +81,9 @@ def main() -> None:
         ideal = len(urls) / (len(HOSTS) * PER_HOST) * LATENCY
 
         concurrent, cpu, outcomes = asyncio.run(check_all(urls, policy(PER_HOST, 100)))
-        assert outcomes == {fetch.OK: len(urls)}, outcomes
+        assert outcomes == {OK: len(urls)}, outcomes
         sample, sample_outcomes = asyncio.run(sequential_sample(urls))
-        assert sample_outcomes == {fetch.OK: SEQUENTIAL_SAMPLE}, sample_outcomes
+        assert sample_outcomes == {OK: SEQUENTIAL_SAMPLE}, sample_outcomes
         sequential = sample / SEQUENTIAL_SAMPLE * len(urls)
 
         print(f"{len(urls):,} link checks, {len(HOSTS)} hosts, {LATENCY * 1000:.0f} ms latency, "

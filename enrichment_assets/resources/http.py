@@ -7,7 +7,8 @@ from pydantic import Field
 from sqlalchemy.engine import Engine
 
 from enrichment_assets import settings
-from enrichment_assets.lib.web.fetch import DEFAULT_USER_AGENT, Fetcher, FetchPolicy
+from enrichment_assets.lib.web.fetch import Fetcher
+from enrichment_assets.lib.web.policy import DEFAULT_USER_AGENT, FetchPolicy
 from enrichment_assets.storage.web import DatabaseResponseCache
 
 

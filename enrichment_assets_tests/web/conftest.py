@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from enrichment_assets.lib.web import ssrf
-from enrichment_assets.lib.web.fetch import FetchPolicy
+from enrichment_assets.lib.web.policy import FetchPolicy
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets_tests.fakes.web import FakeWebServer
 

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from enrichment_assets.lib.web import fetch
-from enrichment_assets.lib.web.fetch import Fetcher, parse_retry_after
+from enrichment_assets.lib.common.retry import parse_retry_after
+from enrichment_assets.lib.web import outcomes
+from enrichment_assets.lib.web.fetch import Fetcher
 from enrichment_assets.lib.web.pages import extract_page
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import http_cache
@@ -39,7 +40,7 @@ def link(url, **policy):
 
 def test_a_page_is_fetched_with_the_project_user_agent(web):
     result = page(web.route("/a", body=ARTICLE))
-    assert result.outcome == fetch.OK and result.status_code == 200
+    assert result.outcome == outcomes.OK and result.status_code == 200
     assert extract_page(result.body, result.content_type).title == "A headline"
     assert web.requests[-1].headers["user-agent"].startswith("enrichment_assets/")
 
@@ -64,7 +65,7 @@ def test_a_redirect_into_a_private_address_is_blocked(web, other_loopback, locat
     start = web.route("/jump", status=302, headers={"Location": target})
     for check in (page, link):
         result = check(start)
-        assert result.outcome == fetch.BLOCKED, result.reason
+        assert result.outcome == outcomes.BLOCKED, result.reason
         assert result.redirects == (target,)
         assert "redirect to" in result.reason
     assert other_loopback.requests == []
@@ -75,12 +76,12 @@ def test_redirects_within_allowed_hosts_are_followed(web):
     web.route("/new", body=ARTICLE)
     start = web.route("/old", status=301, headers={"Location": "/new"})
     result = page(start)
-    assert result.outcome == fetch.OK and result.final_url == web.url("/new")
+    assert result.outcome == outcomes.OK and result.final_url == web.url("/new")
 
 
 def test_a_redirect_loop_stops(web):
     loop = web.route("/loop", status=302, headers={"Location": "/loop"})
-    assert page(loop).outcome == fetch.TOO_MANY_REDIRECTS
+    assert page(loop).outcome == outcomes.TOO_MANY_REDIRECTS
 
 
 def test_robots_txt_disallow_is_respected(web):
@@ -96,8 +97,8 @@ def test_robots_txt_disallow_is_respected(web):
         return await fetcher.fetch_page(private), await fetcher.fetch_page(public)
 
     blocked, allowed = run(both)
-    assert blocked.outcome == fetch.ROBOTS_DISALLOWED
-    assert allowed.outcome == fetch.OK
+    assert blocked.outcome == outcomes.ROBOTS_DISALLOWED
+    assert allowed.outcome == outcomes.OK
     assert web.hits("/private/page") == 0
     assert web.hits("/robots.txt") == 1  # once per host and run
 
@@ -105,14 +106,14 @@ def test_robots_txt_disallow_is_respected(web):
 def test_robots_txt_that_fails_with_5xx_disallows_everything(web):
     web.route("/robots.txt", status=503, body=b"down")
     url = web.route("/a", body=ARTICLE)
-    assert page(url, retries=0).outcome == fetch.ROBOTS_DISALLOWED
+    assert page(url, retries=0).outcome == outcomes.ROBOTS_DISALLOWED
 
 
 def test_a_slow_host_times_out_quickly(web):
     slow = web.route("/slow", body=ARTICLE, delay=5)
     started = time.monotonic()
     result = page(slow, read_timeout=0.3, retries=0, respect_robots=False)
-    assert result.outcome == fetch.TIMEOUT
+    assert result.outcome == outcomes.TIMEOUT
     assert time.monotonic() - started < 2
 
 
@@ -120,14 +121,14 @@ def test_a_slow_drip_is_cut_by_the_total_deadline(web):
     drip = web.route("/drip", body=b"<p>x</p>", stream_chunks=100, drip_interval=0.2)
     started = time.monotonic()
     result = page(drip, total_timeout=1.0, retries=0, respect_robots=False)
-    assert result.outcome == fetch.TIMEOUT
+    assert result.outcome == outcomes.TIMEOUT
     assert time.monotonic() - started < 3
 
 
 def test_a_head_refuser_is_checked_with_get(web):
     url = web.route("/no-head", body=ARTICLE, head_status=405)
     result = link(url)
-    assert result.outcome == fetch.OK and result.status_code == 200 and result.method == "GET"
+    assert result.outcome == outcomes.OK and result.status_code == 200 and result.method == "GET"
     assert [r.method for r in web.requests if r.path == "/no-head"] == ["HEAD", "GET"]
 
 
@@ -142,7 +143,7 @@ def test_429_with_a_short_retry_after_is_waited_and_retried(web):
     )
     started = time.monotonic()
     result = page(url)
-    assert result.outcome == fetch.OK and result.attempts == 2
+    assert result.outcome == outcomes.OK and result.attempts == 2
     assert time.monotonic() - started >= 1.0
 
 
@@ -156,7 +157,8 @@ def test_429_with_a_long_retry_after_is_not_slept_but_reported(web):
 
 
 def test_retry_after_as_an_http_date():
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412470.0) == 10.0
+    now = datetime.fromtimestamp(1445412470.0, UTC)
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=now) == 10.0
     assert parse_retry_after("soon") is None
 
 
@@ -164,19 +166,19 @@ def test_a_huge_body_without_length_is_cut_at_the_cap(web):
     huge = web.route("/huge", body=b"<p>" + b"x" * 65_536 + b"</p>", stream_chunks=400)  # 26 MB
     started = time.monotonic()
     result = page(huge, max_bytes=1_000_000)
-    assert result.outcome == fetch.TOO_LARGE and result.body is None
+    assert result.outcome == outcomes.TOO_LARGE and result.body is None
     assert time.monotonic() - started < 3
 
 
 def test_a_declared_huge_body_is_not_downloaded(web):
     url = web.route("/big", body=b"x" * 2_000_000)
     result = page(url, max_bytes=1_000_000)
-    assert result.outcome == fetch.TOO_LARGE and "Content-Length" in result.reason
+    assert result.outcome == outcomes.TOO_LARGE and "Content-Length" in result.reason
 
 
 def test_a_big_file_is_still_a_live_link(web):
     url = web.route("/big", body=b"x" * 2_000_000, headers={"Content-Type": "application/zip"})
-    assert link(url, max_bytes=1_000_000).outcome == fetch.OK
+    assert link(url, max_bytes=1_000_000).outcome == outcomes.OK
 
 
 def test_non_html_is_refused_before_the_body(web):
@@ -184,7 +186,7 @@ def test_non_html_is_refused_before_the_body(web):
         "/paper.pdf", body=b"%PDF-1.7" * 1000, headers={"Content-Type": "application/pdf"}
     )
     result = page(url)
-    assert result.outcome == fetch.NOT_HTML and "application/pdf" in result.reason
+    assert result.outcome == outcomes.NOT_HTML and "application/pdf" in result.reason
 
 
 def test_non_utf8_pages_are_decoded(web):
@@ -216,7 +218,7 @@ def test_per_host_concurrency_is_bounded(web):
     started = time.monotonic()
     results = run(all_pages, make_policy(per_host_concurrency=3, respect_robots=False))
     elapsed = time.monotonic() - started
-    assert all(r.outcome == fetch.OK for r in results)
+    assert all(r.outcome == outcomes.OK for r in results)
     assert 0.8 <= elapsed < 2.0  # 12 requests, 3 at a time, 0.2 s each: 4 rounds
 
 
@@ -259,7 +261,7 @@ def test_the_response_cache_holds_across_fetchers_and_expires(web, tmp_path):
 
 def test_connection_refused_is_reported(web):
     result = page("http://127.0.0.1:9/", retries=0)  # discard port: nothing listens
-    assert result.outcome == fetch.CONNECT_ERROR
+    assert result.outcome == outcomes.CONNECT_ERROR
 
 
 def test_robots_crawl_delay_paces_the_host(web):
@@ -275,5 +277,5 @@ def test_robots_crawl_delay_paces_the_host(web):
 
     started = time.monotonic()
     results = run(all_pages)
-    assert all(r.outcome == fetch.OK for r in results)
+    assert all(r.outcome == outcomes.OK for r in results)
     assert time.monotonic() - started >= 0.85  # 4 starts, 0.3 s apart

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enrichment_assets.lib.web.fetch import DEFAULT_USER_AGENT
+from enrichment_assets.lib.web.policy import DEFAULT_USER_AGENT
 from enrichment_assets.resources.http import HttpResource
 
 

@@ -9,8 +9,8 @@ import dagster as dg
 import sqlalchemy as sa
 
 from enrichment_assets.defs.web.assets import LINK_HEALTH_JUMP_CHECK, link_health
-from enrichment_assets.lib.web import fetch
-from enrichment_assets.lib.web.fetch import Fetcher, FetchResult
+from enrichment_assets.lib.web import outcomes
+from enrichment_assets.lib.web.fetch import Fetcher
 from enrichment_assets.lib.web.link_health import (
     HealthSummary,
     LinkState,
@@ -20,6 +20,7 @@ from enrichment_assets.lib.web.link_health import (
     register_citations,
     verdict,
 )
+from enrichment_assets.lib.web.outcomes import FetchResult
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets.storage.tables import datasets, link_citations, links, posts
@@ -32,7 +33,7 @@ WINDOW = (datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC))
 
 def answer(status=None, outcome=None, **kwargs) -> FetchResult:
     if outcome is None:
-        outcome = fetch.OK if status is not None and status < 400 else fetch.HTTP_ERROR
+        outcome = outcomes.OK if status is not None and status < 400 else outcomes.HTTP_ERROR
     return FetchResult("https://x.example/", outcome, status_code=status, **kwargs)
 
 
@@ -40,20 +41,20 @@ def test_verdicts():
     assert verdict(answer(200)) == "ok"
     assert verdict(answer(404)) == "strike"
     assert verdict(answer(410)) == "strike"
-    assert verdict(answer(outcome=fetch.DNS_ERROR)) == "strike"
+    assert verdict(answer(outcome=outcomes.DNS_ERROR)) == "strike"
     for weak in (
         answer(403),
         answer(429),
         answer(500),
         answer(503),
         answer(401),
-        answer(outcome=fetch.TIMEOUT),
-        answer(outcome=fetch.CONNECT_ERROR),
-        answer(outcome=fetch.DNS_UNAVAILABLE),
-        answer(outcome=fetch.ROBOTS_DISALLOWED),
+        answer(outcome=outcomes.TIMEOUT),
+        answer(outcome=outcomes.CONNECT_ERROR),
+        answer(outcome=outcomes.DNS_UNAVAILABLE),
+        answer(outcome=outcomes.ROBOTS_DISALLOWED),
     ):
         assert verdict(weak) == "inconclusive", weak
-    assert verdict(answer(outcome=fetch.BLOCKED)) == "blocked"
+    assert verdict(answer(outcome=outcomes.BLOCKED)) == "blocked"
 
 
 def test_broken_only_after_three_strikes_on_different_days():
@@ -91,7 +92,7 @@ def test_retry_after_pushes_the_next_check_back():
 
 def test_when_no_host_answers_failures_are_not_strikes():
     values = next_state(
-        LinkState(1, "u"), answer(outcome=fetch.DNS_ERROR, reason="dns"), MONDAY, 3, weak=True
+        LinkState(1, "u"), answer(outcome=outcomes.DNS_ERROR, reason="dns"), MONDAY, 3, weak=True
     )
     assert values["state"] == "inconclusive" and values["strikes"] == 0
     assert "network down" in values["last_error"]

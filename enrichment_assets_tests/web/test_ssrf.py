@@ -9,7 +9,7 @@ import socket
 import httpcore
 import pytest
 
-from enrichment_assets.lib.web import fetch
+from enrichment_assets.lib.web import outcomes
 from enrichment_assets.lib.web.fetch import Fetcher
 from enrichment_assets.lib.web.pinned_transport import PinnedNetworkBackend
 from enrichment_assets.lib.web.ssrf import DnsFailure, SsrfGuard, UrlRefused, forbidden_reason
@@ -192,7 +192,7 @@ def test_connection_goes_to_the_checked_address_not_a_second_lookup(web):
             return await fetcher.fetch_page(f"http://rebind.test:{web.port}/page")
 
     result = asyncio.run(go())
-    assert result.outcome == fetch.OK, result.reason
+    assert result.outcome == outcomes.OK, result.reason
     assert asked == ["rebind.test"]
     assert web.requests[-1].headers["host"] == f"rebind.test:{web.port}"
 

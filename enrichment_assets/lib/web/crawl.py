@@ -20,8 +20,9 @@ from importlib.metadata import version
 from sqlalchemy.engine import Engine
 
 from enrichment_assets.lib.common.hashing import stable_hash
-from enrichment_assets.lib.web import fetch
-from enrichment_assets.lib.web.fetch import FetchResult
+from enrichment_assets.lib.web import outcomes
+from enrichment_assets.lib.web.fetch import Fetcher
+from enrichment_assets.lib.web.outcomes import FetchResult
 from enrichment_assets.lib.web.pages import extract_page
 from enrichment_assets.storage import web as repository
 
@@ -29,7 +30,13 @@ KIND = "crawl"
 PROVIDER = "httpx+trafilatura"
 # Outcomes that say what a page is, not that fetching it went wrong: nothing to retry.
 REFUSED_OUTCOMES = frozenset(
-    {fetch.NOT_HTML, fetch.TOO_LARGE, fetch.BLOCKED, fetch.ROBOTS_DISALLOWED, fetch.INVALID_URL}
+    {
+        outcomes.NOT_HTML,
+        outcomes.TOO_LARGE,
+        outcomes.BLOCKED,
+        outcomes.ROBOTS_DISALLOWED,
+        outcomes.INVALID_URL,
+    }
 )
 
 
@@ -68,7 +75,7 @@ def page_record(result: FetchResult) -> dict:
         "title": None,
         "text": None,
     }
-    if result.outcome == fetch.OK and result.body is not None:
+    if result.outcome == outcomes.OK and result.body is not None:
         page = extract_page(result.body, result.content_type, result.final_url or result.url)
         record.update(title=page.title, text=page.text, encoding=page.encoding)
         if not page.text:
@@ -77,7 +84,7 @@ def page_record(result: FetchResult) -> dict:
 
 
 def crawl_row(post_id: int, links: list[str], pages: list[dict]) -> dict:
-    if any(page["outcome"] == fetch.OK and page["text"] for page in pages):
+    if any(page["outcome"] == outcomes.OK and page["text"] for page in pages):
         status, error = "completed", None
     else:
         reasons = "; ".join(f"{page['url']}: {page['reason'] or page['outcome']}" for page in pages)
@@ -99,7 +106,7 @@ def crawl_row(post_id: int, links: list[str], pages: list[dict]) -> dict:
 
 async def crawl_posts(
     engine: Engine,
-    fetcher: fetch.Fetcher,
+    fetcher: Fetcher,
     start: datetime,
     end: datetime,
     *,

@@ -26,9 +26,10 @@ from datetime import UTC, date, datetime, time, timedelta
 import httpx
 from sqlalchemy.engine import Connection, Engine
 
-from enrichment_assets.lib.web import fetch
+from enrichment_assets.lib.web import outcomes
 from enrichment_assets.lib.web.crawl import post_links
-from enrichment_assets.lib.web.fetch import FetchResult
+from enrichment_assets.lib.web.fetch import Fetcher
+from enrichment_assets.lib.web.outcomes import FetchResult
 from enrichment_assets.storage import web as repository
 
 OK, BROKEN, INCONCLUSIVE, BLOCKED, UNCHECKED = (
@@ -74,11 +75,11 @@ class HealthSummary:
 
 def verdict(result: FetchResult) -> str:
     """ok | strike | inconclusive | blocked | invalid."""
-    if result.outcome in (fetch.BLOCKED,):
+    if result.outcome in (outcomes.BLOCKED,):
         return "blocked"
-    if result.outcome == fetch.INVALID_URL:
+    if result.outcome == outcomes.INVALID_URL:
         return "invalid"
-    if result.outcome == fetch.DNS_ERROR:
+    if result.outcome == outcomes.DNS_ERROR:
         return "strike"
     if result.status_code is not None:
         if result.status_code < 400:
@@ -194,7 +195,7 @@ def broken_count(connection: Connection) -> int:
 
 async def check_due_links(
     engine: Engine,
-    fetcher: fetch.Fetcher,
+    fetcher: Fetcher,
     now: datetime,
     summary: HealthSummary,
     *,
