@@ -30,6 +30,7 @@ from enrichment_assets.lib.enrichment.cache import CacheKey, LLMCache
 from enrichment_assets.lib.enrichment.client import (
     AuthFailed,
     ChatClient,
+    ChatResult,
     JsonValidateFailed,
     LLMCallError,
     RateLimited,
@@ -201,16 +202,9 @@ class LLMRunner:
                 self._stop_all(budget_reached=True)
                 outcome.status, outcome.error = "budget", self._stop_reason()
                 return
+            if not self._wait_for_slot(estimate, prompt_estimate):
+                continue  # the run is stopping: the loop's head says why
             try:
-                try:
-                    self.limiter.acquire(estimate, should_stop=self._stop.is_set)
-                except PauseTooLong as pause:
-                    self.budget.release(prompt_estimate)
-                    self._stop_all(stop_reason=str(pause))
-                    continue
-                if self._stop.is_set():
-                    self.budget.release(prompt_estimate)
-                    continue
                 if attempt:
                     self.cache.heartbeat(key)
                 result = self.client.complete(
@@ -238,18 +232,7 @@ class LLMRunner:
                 self._wait_after(error, attempt)
                 continue
             # An answer: account for it, then validate.
-            self.budget.release(prompt_estimate)
-            self.limiter.settle(estimate, result.total_tokens)
-            self.tokens.saw_answer(result.completion_tokens)
-            if pause := header_pause(result.headers, estimate):
-                self.limiter.pause(*pause)
-            cost = self.prices.cost(
-                self.client.model, result.prompt_tokens, result.completion_tokens
-            )
-            outcome.calls += 1
-            outcome.prompt_tokens += result.prompt_tokens
-            outcome.completion_tokens += result.completion_tokens
-            outcome.cost_usd += cost
+            cost = self._account_for_answer(result, estimate, prompt_estimate, outcome)
             try:
                 payload = self.task.validate(result.content, item.text)
             except InvalidOutput as error:
@@ -266,6 +249,38 @@ class LLMRunner:
             outcome.status, outcome.payload, outcome.error = "completed", payload, None
             return
         outcome.status, outcome.error = "error", last_error
+
+    def _wait_for_slot(self, estimate: int, prompt_estimate: int) -> bool:
+        """Book a slot in the shared limiter and sleep until it. False when the run stops
+        meanwhile (a provider pause too long to sit out, or another worker's stop): the budget
+        booked for this call is given back."""
+        try:
+            self.limiter.acquire(estimate, should_stop=self._stop.is_set)
+        except PauseTooLong as pause:
+            self.budget.release(prompt_estimate)
+            self._stop_all(stop_reason=str(pause))
+            return False
+        if self._stop.is_set():
+            self.budget.release(prompt_estimate)
+            return False
+        return True
+
+    def _account_for_answer(
+        self, result: ChatResult, estimate: int, prompt_estimate: int, outcome: Outcome
+    ) -> float:
+        """Settle the budget, the limiter and the token guess with what the answer really
+        cost, heed the provider's rate-limit headers, and add the call to `outcome`."""
+        self.budget.release(prompt_estimate)
+        self.limiter.settle(estimate, result.total_tokens)
+        self.tokens.saw_answer(result.completion_tokens)
+        if pause := header_pause(result.headers, estimate):
+            self.limiter.pause(*pause)
+        cost = self.prices.cost(self.client.model, result.prompt_tokens, result.completion_tokens)
+        outcome.calls += 1
+        outcome.prompt_tokens += result.prompt_tokens
+        outcome.completion_tokens += result.completion_tokens
+        outcome.cost_usd += cost
+        return cost
 
     def _wait_after(self, error: LLMCallError, attempt: int) -> None:
         """Before the next attempt: the provider's word first, else backoff with jitter."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from enrichment_assets.lib.enrichment.client import ChatResult
 from enrichment_assets.storage import enrichment as repository
 
 
@@ -57,7 +57,7 @@ class UsageLog:
         entity_id: str,
         status: str,
         latency_ms: int,
-        result: Any = None,
+        result: ChatResult | None = None,
         cost: float = 0.0,
         error_type: str | None = None,
     ) -> None:
