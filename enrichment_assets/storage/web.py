@@ -159,8 +159,8 @@ def save_crawl_row(engine: Engine, row: Mapping[str, Any]) -> None:
 
 
 def register_links(connection: Connection, hosts: Mapping[str, str | None]) -> dict[str, int]:
-    """Insert the URLs not yet in `links` (an existing link is left as it is, unless its host
-    was unknown); returns url → link id for every URL given."""
+    """Insert the URLs not yet in `links`; an existing link is left as it is (its host, which
+    follows from the URL, is rewritten only where it differs). Returns url → id for them all."""
     urls = sorted(hosts)
     upsert(
         connection,
