@@ -64,6 +64,12 @@ def test_retry_after_prefers_milliseconds():
     assert retry_after_seconds({}) is None
 
 
+def test_retry_after_reads_the_shared_parser_dates_included():
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # past
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    assert retry_after_seconds({"retry-after-ms": "x", "retry-after": "2"}) == 2.0
+
+
 def test_header_pause_when_tokens_or_daily_requests_run_out():
     headers = {
         "x-ratelimit-remaining-tokens": "100",
