@@ -1,2 +1,3 @@
-"""LLM enrichment of posts: prompts and schemas, the Groq client, the runner (shared limiter,
-cache, budget, usage log), grounding, pricing, and the offline `local` provider."""
+"""LLM enrichment of posts: prompts and schemas, the Groq client, the runner and what it drives
+(shared limiter, cache, waits, budget, usage log), grounding, pricing, and the offline `local`
+provider. Its SQL is in `storage/enrichment.py`."""
