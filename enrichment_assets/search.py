@@ -8,14 +8,10 @@ import sys
 
 from enrichment_assets import settings
 from enrichment_assets.lib.embeddings.models import embedding_model_name, load_sentence_transformer
-from enrichment_assets.lib.embeddings.similarity import (
-    describe_hits,
-    nearest,
-    other_models,
-    stored_dim,
-)
+from enrichment_assets.lib.embeddings.similarity import describe_hits, nearest
 from enrichment_assets.resources.embedder import canonical_model_name
 from enrichment_assets.storage import create_database_engine, redact_url, upgrade_to_head
+from enrichment_assets.storage.embeddings import other_models, stored_dim
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,27 +1,31 @@
-"""Writes into `datasets`, `watermarks` and `quarantined_rows`: upserts on the natural key,
-committed batch by batch so a killed run keeps what it wrote and a re-run resumes."""
+"""The `datasets` repository: upserts on the natural key, committed batch by batch so a killed
+run keeps what it wrote and a re-run resumes; and what the UI shows of the catalog.
+
+Beside it: the seed's columnar batch writer (`storage/datasets_seed.py`), the Kaggle details
+queue (`storage/datasets_details.py`), the watermarks of the feeds and the rows a dump could
+not read (`storage/datasets_bookkeeping.py`).
+"""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice, repeat
+from itertools import islice
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from psycopg.types.json import Jsonb
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine
 
-from enrichment_assets.lib.datasets.meta_kaggle import QuarantinedRow
-from enrichment_assets.lib.datasets.meta_kaggle_arrow import RecordColumns
-from enrichment_assets.lib.datasets.records import CONTENT_COLUMNS, DatasetRecord, canonical_json
-from enrichment_assets.storage.tables import datasets, quarantined_rows, watermarks
-from enrichment_assets.storage.upsert import upsert
+from enrichment_assets.lib.common.hashing import canonical_json
+from enrichment_assets.storage.tables import datasets
+
+if TYPE_CHECKING:  # the catalog's record type, for annotations only: storage never imports lib
+    from enrichment_assets.lib.datasets.records import DatasetRecord
 
 SEEDED, PENDING, ENRICHED, ERROR = "seeded", "pending", "enriched", "error"
 WRITE_BATCH = 5000  # rows per transaction: a killed seed redoes at most this many
@@ -31,6 +35,22 @@ PREVIEW_ROWS = 10
 SEED = "seed"  # a dump: insert new; refresh only rows no API has touched yet (still `seeded`)
 REPLACE = "replace"  # a full API record: insert or overwrite when the content changed
 REFRESH = "refresh"  # a list entry: newer than the row -> update what it carries, re-enrich
+
+# Columns of `datasets` a record fills; `content_hash` covers exactly these.
+CONTENT_COLUMNS = (
+    "title",
+    "description",
+    "url",
+    "owner",
+    "license",
+    "tags",
+    "downloads",
+    "likes",
+    "source_created_at",
+    "source_modified_at",
+    "ref",
+    "extra",
+)
 
 
 @dataclass
@@ -49,14 +69,14 @@ class WriteSummary:
         return {name: self.counts.get(name, 0) for name in ("new", "updated", "unchanged", "kept")}
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-_WRITTEN = frozenset({"new", "updated"})  # the outcomes that write the row
+WRITTEN_OUTCOMES = frozenset({"new", "updated"})  # the outcomes that write the row
 
 
-def _outcome(known, content_hash: str, mode: str) -> str:
+def write_outcome(known, content_hash: str, mode: str) -> str:
     """new, unchanged, kept (a dump never overwrites a row an API has filled since: it is
     fresher than any dump) or updated."""
     if known is None:
@@ -68,14 +88,14 @@ def _outcome(known, content_hash: str, mode: str) -> str:
     return "updated"
 
 
-def _source_is_empty(connection: Connection, source: str) -> bool:
+def source_is_empty(connection: Connection, source: str) -> bool:
     """A seed into a source with no rows yet has nothing to compare with: no pre-select."""
     return not connection.execute(
         sa.select(datasets.c.id).where(datasets.c.source == source).limit(1)
     ).first()
 
 
-def _existing(connection: Connection, source: str, ids: Sequence[str]) -> dict[str, Any]:
+def existing_rows(connection: Connection, source: str, ids: Sequence[str]) -> dict[str, Any]:
     rows = connection.execute(
         sa.select(
             datasets.c.external_id,
@@ -114,18 +134,18 @@ def save_batch(
     # The same id twice in one batch (a listing that shifted between pages): the last wins.
     unique = list({(r.source, r.external_id): r for r in batch}.values())
     rows = [record.row() for record in unique]  # hashed before the write lock is taken
-    now = _now()
+    now = utc_now()
     with engine.begin() as connection:
         for source in {r.source for r in unique}:
             of_source = [
                 (r, row) for r, row in zip(unique, rows, strict=True) if r.source == source
             ]
             if mode == SEED and summary.fresh is None:
-                summary.fresh = _source_is_empty(connection, source)
+                summary.fresh = source_is_empty(connection, source)
             existing = (
                 {}
                 if mode == SEED and summary.fresh
-                else _existing(connection, source, [r.external_id for r, _ in of_source])
+                else existing_rows(connection, source, [r.external_id for r, _ in of_source])
             )
             inserts: list[dict[str, Any]] = []
             for record, row in of_source:
@@ -136,14 +156,37 @@ def save_batch(
                 if known is not None and mode == REFRESH:
                     _refresh(connection, record, known, summary, now)
                     continue
-                outcome = _outcome(known, row["content_hash"], mode)
+                outcome = write_outcome(known, row["content_hash"], mode)
                 summary.counts[outcome] += 1
-                if outcome in _WRITTEN:  # a list entry (REFRESH) lands seeded, for details
+                if outcome in WRITTEN_OUTCOMES:  # a list entry (REFRESH) lands seeded, for details
                     row["status"] = SEEDED if mode in (SEED, REFRESH) else ENRICHED
                     row["fetched_at"], row["error"] = now, None
                     inserts.append(row)
             if inserts:
                 write_rows(connection, inserts, only_seeded=mode == SEED)
+
+
+def _refresh(connection, record: DatasetRecord, known, summary: WriteSummary, now) -> None:
+    """A list entry carries fewer fields than the full record: write what it has, and only if it
+    is newer than the row; the details asset then fetches the rest (status back to seeded)."""
+    stored = known.source_modified_at
+    if stored is not None and (
+        record.source_modified_at is None or record.source_modified_at <= stored
+    ):
+        summary.counts["unchanged"] += 1
+        return
+    values = {
+        name: getattr(record, name)
+        for name in CONTENT_COLUMNS
+        if getattr(record, name) not in (None, "", [], {})
+    }
+    values.update(status=SEEDED, error=None, fetched_at=now, updated_at=sa.func.now())
+    connection.execute(
+        datasets.update()
+        .where(datasets.c.source == record.source, datasets.c.external_id == record.external_id)
+        .values(**values)
+    )
+    summary.counts["updated"] += 1
 
 
 # -- the bulk write ---------------------------------------------------------------------------
@@ -175,7 +218,7 @@ def write_rows(
     `only_seeded`: an existing row is overwritten only while still `seeded`, so a dump never
     replaces what an API wrote, even one that landed after this run looked."""
     dialect = connection.dialect.name
-    sql, order = _upsert_sql(connection.dialect, tuple(rows[0]), only_seeded)
+    sql, order = upsert_sql(connection.dialect, tuple(rows[0]), only_seeded)
     if dialect == "sqlite":
         convert = {name: _sqlite_json for name in _JSON_COLUMNS} | {
             name: _sqlite_time for name in _TIME_COLUMNS
@@ -196,19 +239,28 @@ def write_rows(
     connection.exec_driver_sql(sql, values)
 
 
-def _upsert_sql(
+# What every row of a seed batch says, as SQL (see `storage/datasets_seed.py`).
+SEED_FIXED = {
+    "tags": sa.null(),
+    "status": sa.literal_column(f"'{SEEDED}'"),
+    "error": sa.null(),
+    "fetched_at": sa.func.now(),
+}
+
+
+def upsert_sql(
     dialect: Dialect, columns: tuple[str, ...], only_seeded: bool, fixed: tuple[str, ...] = ()
 ) -> tuple[str, tuple[str, ...]]:
     """The upsert's SQL for these columns, compiled once per process, and the order in which
     the driver takes the values (positional on SQLite, by name on PostgreSQL).
 
-    `fixed` columns take the same value in every row of a seed batch (see `_FIXED`): written
+    `fixed` columns take the same value in every row of a seed batch (see `SEED_FIXED`): written
     into the statement instead of bound row by row, which saves SQLite a fifth of its work."""
     cache_key = (dialect.name, columns, only_seeded, fixed)
     if cache_key not in _statements:
         insert = sqlite.insert if dialect.name == "sqlite" else postgresql.insert
         values = {name: sa.bindparam(name) for name in columns}
-        values |= {name: _FIXED[name] for name in fixed}
+        values |= {name: SEED_FIXED[name] for name in fixed}
         statement = insert(datasets).values(values).inline()  # no RETURNING: ids go unread
         updated = [name for name in columns + fixed if name not in ("source", "external_id")]
         statement = statement.on_conflict_do_update(
@@ -223,242 +275,6 @@ def _upsert_sql(
         order = tuple(compiled.positiontup or ()) if dialect.name == "sqlite" else columns
         _statements[cache_key] = (str(compiled), order)
     return _statements[cache_key]
-
-
-# -- the seed's columnar write ------------------------------------------------------------------
-# What every row of a seed batch says, as SQL.
-_FIXED = {
-    "tags": sa.null(),
-    "status": sa.literal_column(f"'{SEEDED}'"),
-    "error": sa.null(),
-    "fetched_at": sa.func.now(),
-}
-
-
-@dataclass
-class PreparedColumns:
-    """A batch of columns turned into the driver's rows, ready for `save_prepared`: the
-    seed prepares the next batch while the previous one is being written."""
-
-    columns: RecordColumns
-    sql: str
-    rows: list  # tuples (SQLite, positional) or dicts (PostgreSQL, by name)
-
-
-def prepare_columns(engine: Engine, columns: RecordColumns) -> PreparedColumns:
-    sqlite_dialect = engine.dialect.name == "sqlite"
-    if sqlite_dialect:
-        created = columns.times_as_text("source_created_at")
-        modified = columns.times_as_text("source_modified_at")
-        extra: list = columns.extra
-    else:  # psycopg takes aware datetimes, and JSON through its Jsonb wrapper
-        created = columns.source_created_at.to_pylist()
-        modified = columns.source_modified_at.to_pylist()
-        extra = [Jsonb(json.loads(text)) for text in columns.extra]
-    count = len(columns)
-    values = {
-        "external_id": columns.external_id,
-        "title": columns.title,
-        "description": columns.description,
-        "url": columns.url,
-        "owner": columns.owner,
-        "license": columns.license,
-        "downloads": columns.downloads,
-        "likes": columns.likes,
-        "source_created_at": created,
-        "source_modified_at": modified,
-        "ref": columns.ref,
-        "extra": extra,
-        "content_hash": columns.content_hash,
-        "source": repeat(columns.source, count),
-    }
-    sql, order = _upsert_sql(engine.dialect, tuple(values), only_seeded=True, fixed=tuple(_FIXED))
-    rows = list(zip(*(values[name] for name in order), strict=True))
-    if not sqlite_dialect:
-        rows = [dict(zip(order, row, strict=True)) for row in rows]
-    return PreparedColumns(columns, sql, rows)
-
-
-def save_prepared(engine: Engine, prepared: PreparedColumns, *, summary: WriteSummary) -> None:
-    """Classify the batch by id and hash against what is stored and write it in one
-    transaction: new rows inserted, changed `seeded` rows overwritten, the rest left."""
-    columns, rows = prepared.columns, prepared.rows
-    with engine.begin() as connection:
-        if summary.fresh is None:
-            summary.fresh = _source_is_empty(connection, columns.source)
-        if summary.fresh:
-            summary.counts["new"] += len(columns)
-        else:
-            existing = _existing(connection, columns.source, columns.external_id)
-            outcomes = [
-                _outcome(existing.get(external_id), content_hash, SEED)
-                for external_id, content_hash in zip(
-                    columns.external_id, columns.content_hash, strict=True
-                )
-            ]
-            summary.counts.update(outcomes)
-            rows = [row for row, outcome in zip(rows, outcomes, strict=True) if outcome in _WRITTEN]
-        for i in range(min(PREVIEW_ROWS - len(summary.preview), len(columns))):
-            summary.preview.append(columns.record(i))
-        summary.note_modified(columns.newest_modified())
-        if rows:
-            connection.exec_driver_sql(prepared.sql, rows)
-
-
-def _refresh(connection, record: DatasetRecord, known, summary: WriteSummary, now) -> None:
-    """A list entry carries fewer fields than the full record: write what it has, and only if it
-    is newer than the row; the details asset then fetches the rest (status back to seeded)."""
-    stored = known.source_modified_at
-    if stored is not None and (
-        record.source_modified_at is None or record.source_modified_at <= stored
-    ):
-        summary.counts["unchanged"] += 1
-        return
-    values = {
-        name: getattr(record, name)
-        for name in CONTENT_COLUMNS
-        if getattr(record, name) not in (None, "", [], {})
-    }
-    values.update(status=SEEDED, error=None, fetched_at=now, updated_at=sa.func.now())
-    connection.execute(
-        datasets.update()
-        .where(datasets.c.source == record.source, datasets.c.external_id == record.external_id)
-        .values(**values)
-    )
-    summary.counts["updated"] += 1
-
-
-# -- watermarks ---------------------------------------------------------------------------------
-def get_watermark(engine: Engine, name: str) -> datetime | None:
-    with engine.connect() as connection:
-        return connection.execute(
-            sa.select(watermarks.c.value).where(watermarks.c.name == name)
-        ).scalar()
-
-
-def set_watermark(
-    engine: Engine, name: str, value: datetime | None, details: dict | None = None
-) -> None:
-    """Move the watermark forward only: a backfill of an old window never pulls it back, and
-    of two runs finishing together the later value wins (the comparison is in the upsert)."""
-    if value is None:
-        return
-    with engine.begin() as connection:
-        insert = sqlite.insert if connection.dialect.name == "sqlite" else postgresql.insert
-        statement = insert(watermarks).values(name=name, value=value, details=details or {})
-        statement = statement.on_conflict_do_update(
-            index_elements=["name"],
-            set_={
-                "value": statement.excluded.value,
-                "details": statement.excluded.details,
-                "updated_at": sa.func.now(),
-            },
-            where=sa.or_(
-                watermarks.c.value.is_(None), watermarks.c.value < statement.excluded.value
-            ),
-        )
-        connection.execute(statement)
-
-
-# -- quarantine ---------------------------------------------------------------------------------
-def save_quarantined(engine: Engine, source: str, rows: Iterable[QuarantinedRow]) -> int:
-    values = [
-        {"source": source, "file": r.file, "line": r.line, "reason": r.reason, "raw": r.raw}
-        for r in rows
-    ]
-    if not values:
-        return 0
-    with engine.begin() as connection:
-        return upsert(connection, quarantined_rows, values, key=("source", "file", "line"))
-
-
-# -- the Kaggle details queue -------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Pending:
-    id: int
-    external_id: str
-    ref: str | None
-    attempts: int
-
-
-def claim_for_details(engine: Engine, batch_size: int, max_attempts: int) -> list[Pending]:
-    """The next `batch_size` Kaggle rows to enrich, marked `pending` in one transaction.
-
-    Rows left `pending` by a killed run come first, then `seeded`, then `error`s that were
-    transient (a 429 or 5xx that outlived the retries) and have attempts left."""
-    order = sa.case((datasets.c.status == PENDING, 0), (datasets.c.status == SEEDED, 1), else_=2)
-    wanted = sa.or_(
-        datasets.c.status.in_((PENDING, SEEDED)),
-        sa.and_(
-            datasets.c.status == ERROR,
-            datasets.c.error_retryable.is_(True),
-            datasets.c.attempts < max_attempts,
-        ),
-    )
-    with engine.begin() as connection:
-        rows = connection.execute(
-            sa.select(datasets.c.id, datasets.c.external_id, datasets.c.ref, datasets.c.attempts)
-            .where(datasets.c.source == "kaggle", wanted)
-            .order_by(order, datasets.c.id)
-            .limit(batch_size)
-            # PostgreSQL: two runs at once claim different rows (SQLite serialises writers).
-            .with_for_update(skip_locked=True)
-        ).all()
-        if rows:
-            connection.execute(
-                datasets.update()
-                .where(datasets.c.id.in_([row.id for row in rows]))
-                .values(status=PENDING, updated_at=sa.func.now())
-            )
-    return [Pending(row.id, row.external_id, row.ref, row.attempts) for row in rows]
-
-
-def mark_enriched(engine: Engine, pending: Pending, record: DatasetRecord) -> str:
-    """Write the full API record over the row; 'updated' or 'unchanged' by content hash.
-
-    The API's dataset has no creation date and fewer counters than the dump: what it lacks is
-    kept from the row (creation date, `extra` keys) rather than blanked."""
-    with engine.begin() as connection:
-        before = connection.execute(
-            sa.select(
-                datasets.c.content_hash, datasets.c.source_created_at, datasets.c.extra
-            ).where(datasets.c.id == pending.id)
-        ).one()
-        if record.source_created_at is None:
-            record.source_created_at = before.source_created_at
-        record.extra = {**(before.extra or {}), **record.extra}
-        row = record.row()
-        row.pop("source")
-        row.pop("external_id")
-        connection.execute(
-            datasets.update()
-            .where(datasets.c.id == pending.id)
-            .values(
-                **row,
-                status=ENRICHED,
-                error=None,
-                error_retryable=None,
-                attempts=pending.attempts + 1,
-                fetched_at=_now(),
-                updated_at=sa.func.now(),
-            )
-        )
-    return "unchanged" if before.content_hash == row["content_hash"] else "updated"
-
-
-def mark_error(engine: Engine, pending: Pending, reason: str, retryable: bool) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            datasets.update()
-            .where(datasets.c.id == pending.id)
-            .values(
-                status=ERROR,
-                error=reason[:2000],
-                error_retryable=retryable,
-                attempts=pending.attempts + 1,
-                updated_at=sa.func.now(),
-            )
-        )
 
 
 # -- what the UI shows --------------------------------------------------------------------------

@@ -1,215 +1,281 @@
-"""pgvector, where the PostgreSQL server has it: detected at run time, never required.
+"""The embeddings repository: every SQL statement of `lib/embeddings/` except pgvector's.
 
-`embeddings.vector` (float32 bytes) is the portable copy every backend reads. On a PostgreSQL
-server that offers the `vector` extension, the embeddings code also keeps a pgvector column
-`embeddings.embedding` (dimensionless `vector`, since models differ in size) and one HNSW index
-per (entity type, model, dimension): an expression index on `embedding::vector(dim)`, partial
-on that entity type, model and dimension, as pgvector documents for mixed dimensions. Search then
-orders by the index instead of reading every vector.
+- the texts to encode, read page by page from their source tables (`posts` with their LLM
+  keywords, `datasets`), and the entities a sync's scope covers;
+- the vectors stored per (entity_type, entity_id, model): read, diffed, deleted;
+- what search and the previews show of a post or a dataset;
+- the near-duplicate rows of a window of posts.
 
-Why this is not an Alembic migration: the extension may be installed on the server after the
-migrations ran, and an index needs the model and its dimension, which only a run knows. Every
-statement here is idempotent (IF NOT EXISTS) and serialised by an advisory lock.
+Vectors are written, and searched by index, in `storage/embeddings_pgvector.py`.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from enrichment_assets.lib.common.hashing import stable_hash
-from enrichment_assets.storage.tables import embeddings
+from enrichment_assets.storage.tables import (
+    channels,
+    datasets,
+    embeddings,
+    near_duplicate_posts,
+    post_enrichment,
+    posts,
+)
 from enrichment_assets.storage.upsert import upsert
 
-log = logging.getLogger(__name__)
-
-PGVECTOR_COLUMN = "embedding"
-_LOCK_KEY = 0x656D62656464  # "embedd": any constant shared by the processes of this project
-_BACKFILL_ROWS = 500
-
-_ready: dict[str, bool] = {}
-_ready_lock = threading.Lock()
+# The table whose `id` is `embeddings.entity_id`, per entity type.
+SOURCE_TABLES = {"post": posts, "dataset": datasets}
 
 
-class PgVector(sa.types.UserDefinedType):
-    """pgvector's `vector`, sent as its text form '[x,y,…]' and cast on the server."""
-
-    cache_ok = True
-
-    def __init__(self, dim: int | None = None) -> None:
-        self.dim = dim
-
-    def get_col_spec(self, **_: Any) -> str:
-        return f"vector({self.dim})" if self.dim else "vector"
-
-    def bind_processor(self, dialect):
-        def process(value):
-            return None if value is None else vector_literal(value)
-
-        return process
-
-    def bind_expression(self, bindvalue):
-        return sa.cast(bindvalue, self)
+# --- the texts to encode ----------------------------------------------------------------------
 
 
-def vector_literal(vector: Sequence[float] | np.ndarray) -> str:
-    """pgvector's text form; `repr` of a float round-trips exactly."""
-    return "[" + ",".join(repr(float(x)) for x in np.asarray(vector, dtype=np.float32)) + "]"
-
-
-# The same table seen with its pgvector column, for writes on a server that has one.
-_with_column = sa.Table(
-    "embeddings",
-    sa.MetaData(),
-    *(column._copy() for column in embeddings.columns),
-    sa.Column(PGVECTOR_COLUMN, PgVector()),
-)
-
-
-def sql_string(value: str) -> str:
-    """A SQL string literal (standard_conforming_strings is on since PostgreSQL 9.1)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def pgvector_available(engine: Engine) -> bool:
-    """Whether the server offers the extension (installed in this database or installable)."""
-    if engine.dialect.name != "postgresql":
-        return False
-    with engine.connect() as connection:
-        return bool(
-            connection.execute(
-                sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
-            ).first()
-        )
-
-
-def pgvector_column_ready(engine: Engine) -> bool:
-    """Make sure the pgvector column exists (creating the extension if allowed); False where
-    the server has no pgvector or this role may not create it: the portable path then serves."""
-    key = engine.url.render_as_string(hide_password=False)
-    with _ready_lock:
-        if key in _ready:
-            return _ready[key]
-        _ready[key] = ready = _prepare(engine)
-        return ready
-
-
-def _prepare(engine: Engine) -> bool:
-    if not pgvector_available(engine):
-        return False
-    try:
-        with engine.begin() as connection:
-            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
-            connection.execute(sa.text("CREATE EXTENSION IF NOT EXISTS vector"))
-            connection.execute(
-                sa.text(f"ALTER TABLE embeddings ADD COLUMN IF NOT EXISTS {PGVECTOR_COLUMN} vector")
+def post_text_pages(
+    engine: Engine, start: datetime, end: datetime, page_rows: int
+) -> Iterator[list[sa.Row]]:
+    """Posts published in [start, end), `page_rows` at a time in (published_at, id) order:
+    id, published_at, text and the payload of the post's completed LLM enrichment (or None)."""
+    llm = post_enrichment.alias("llm")
+    query = (
+        sa.select(posts.c.id, posts.c.published_at, posts.c.text, llm.c.payload)
+        .select_from(
+            posts.outerjoin(
+                llm,
+                sa.and_(
+                    llm.c.post_id == posts.c.id,
+                    llm.c.kind == "llm",
+                    llm.c.status == "completed",
+                ),
             )
-    except sa.exc.DBAPIError as error:  # e.g. a role without CREATE on the database
-        log.warning(
-            "pgvector is available but could not be enabled (%s); using float32 bytes",
-            type(error.orig).__name__,
         )
-        return False
-    _backfill(engine)
-    # Vectors stored before pgvector arrived get their indexes now, not at their next change.
-    with engine.connect() as connection:
-        kinds = connection.execute(
-            sa.select(embeddings.c.entity_type, embeddings.c.model, embeddings.c.dim).distinct()
-        ).all()
-    for entity_type, model, dim in kinds:
-        ensure_index(engine, entity_type, model, dim)
-    return True
-
-
-def _backfill(engine: Engine) -> None:
-    """Fill the pgvector column of rows written before it existed."""
-    column = _with_column.c[PGVECTOR_COLUMN]
+        .where(posts.c.published_at >= start, posts.c.published_at < end)
+        .order_by(posts.c.published_at, posts.c.id)
+        .limit(page_rows)
+    )
+    after = None
     while True:
-        with engine.begin() as connection:
-            rows = connection.execute(
-                sa.select(_with_column.c.id, _with_column.c.vector)
-                .where(column.is_(None))
-                .limit(_BACKFILL_ROWS)
-            ).all()
-            if not rows:
-                return
-            connection.execute(
-                sa.update(_with_column)
-                .where(_with_column.c.id == sa.bindparam("row_id"))
-                .values({PGVECTOR_COLUMN: sa.bindparam("value", type_=PgVector())}),
-                [
-                    {"row_id": row.id, "value": np.frombuffer(row.vector, dtype="<f4")}
-                    for row in rows
-                ],
+        # Keyset pagination on the published_at index; each page is its own short read,
+        # because a SQLite read held open would block this run's own writes.
+        page_query = query
+        if after is not None:
+            last_published, last_id = after
+            page_query = query.where(
+                sa.or_(
+                    posts.c.published_at > last_published,
+                    sa.and_(posts.c.published_at == last_published, posts.c.id > last_id),
+                )
             )
+        with engine.connect() as connection:
+            rows = connection.execute(page_query).all()
+        if not rows:
+            return
+        yield rows
+        if len(rows) < page_rows:
+            return
+        after = (rows[-1].published_at, rows[-1].id)
 
 
-def write_vectors(
-    connection: Connection,
-    rows: list[dict[str, Any]],
-    *,
-    key: Sequence[str],
-    with_pgvector: bool,
-) -> int:
-    """Upsert vector rows; on a pgvector server the pgvector column is written with them."""
-    if not with_pgvector:
-        return upsert(connection, embeddings, rows, key=key)
-    rows = [{**row, PGVECTOR_COLUMN: np.frombuffer(row["vector"], dtype="<f4")} for row in rows]
-    return upsert(connection, _with_column, rows, key=key)
-
-
-def index_name(entity_type: str, model: str, dim: int) -> str:
-    return f"ix_embeddings_hnsw_{stable_hash(entity_type, model, dim)[:16]}"
-
-
-def _partial_predicate(entity_type: str, model: str, dim: int) -> str:
-    return (
-        f"entity_type = {sql_string(entity_type)} AND model = {sql_string(model)} "
-        f"AND dim = {int(dim)}"
+def dataset_text_pages(engine: Engine, page_rows: int) -> Iterator[list[sa.Row]]:
+    """Every dataset, `page_rows` at a time in id order: id, title, description, tags."""
+    query = (
+        sa.select(datasets.c.id, datasets.c.title, datasets.c.description, datasets.c.tags)
+        .order_by(datasets.c.id)
+        .limit(page_rows)
     )
+    after = None
+    while True:
+        page_query = query if after is None else query.where(datasets.c.id > after)
+        with engine.connect() as connection:
+            rows = connection.execute(page_query).all()
+        if not rows:
+            return
+        yield rows
+        if len(rows) < page_rows:
+            return
+        after = rows[-1].id
 
 
-def index_ddl(entity_type: str, model: str, dim: int) -> str:
-    """The HNSW cosine index of one (entity type, model, dimension)."""
-    return (
-        f"CREATE INDEX IF NOT EXISTS {index_name(entity_type, model, dim)} ON embeddings "
-        f"USING hnsw (({PGVECTOR_COLUMN}::vector({int(dim)})) vector_cosine_ops) "
-        f"WHERE {_partial_predicate(entity_type, model, dim)}"
-    )
+def _post_ids_between(start: datetime, end: datetime) -> sa.Select:
+    return sa.select(posts.c.id).where(posts.c.published_at >= start, posts.c.published_at < end)
 
 
-def ensure_index(engine: Engine, entity_type: str, model: str, dim: int) -> None:
-    with engine.begin() as connection:
-        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_LOCK_KEY)))
-        connection.execute(sa.text(index_ddl(entity_type, model, dim)))
+def _count_vectors(connection: Connection, entity_type: str, model: str, ids: sa.Select) -> int:
+    return connection.execute(
+        sa.select(sa.func.count())
+        .select_from(embeddings)
+        .where(
+            embeddings.c.entity_type == entity_type,
+            embeddings.c.model == model,
+            embeddings.c.entity_id.in_(ids),
+        )
+    ).scalar_one()
 
 
-def nearest_sql(entity_type: str, model: str, dim: int) -> str:
-    """Top-k by cosine through the index: the expression and predicate match `index_ddl`, with
-    literals (not parameters) so the planner can prove the partial index applies."""
-    distance = f"({PGVECTOR_COLUMN}::vector({int(dim)})) <=> CAST(:query AS vector({int(dim)}))"
-    return (
-        f"SELECT entity_id, 1 - ({distance}) AS score FROM embeddings "
-        f"WHERE {_partial_predicate(entity_type, model, dim)} AND {PGVECTOR_COLUMN} IS NOT NULL "
-        f"ORDER BY {distance} LIMIT :k"
-    )
+def count_post_vectors(connection: Connection, model: str, start: datetime, end: datetime) -> int:
+    """How many posts published in [start, end) hold a vector under `model`."""
+    return _count_vectors(connection, "post", model, _post_ids_between(start, end))
 
 
-def nearest(
-    connection: Connection, entity_type: str, model: str, query: np.ndarray, k: int
-) -> list[tuple[int, float]]:
-    """(entity_id, cosine) of the k nearest vectors of this model, by the HNSW index."""
-    dim = int(query.shape[0])
-    # HNSW returns at most ef_search rows (default 40).
-    connection.execute(sa.text(f"SET LOCAL hnsw.ef_search = {max(40, int(k))}"))
-    rows = connection.execute(
-        sa.text(nearest_sql(entity_type, model, dim)),
-        {"query": vector_literal(query), "k": int(k)},
+def count_dataset_vectors(connection: Connection, model: str) -> int:
+    """How many datasets hold a vector under `model`."""
+    return _count_vectors(connection, "dataset", model, sa.select(datasets.c.id))
+
+
+# --- stored vectors ---------------------------------------------------------------------------
+
+
+def stored_vectors(connection: Connection, entity_type: str, entity_ids: list[int]) -> list[sa.Row]:
+    """id, entity_id, model and content_hash of the vectors (every model) of these entities."""
+    return connection.execute(
+        sa.select(
+            embeddings.c.id, embeddings.c.entity_id, embeddings.c.model, embeddings.c.content_hash
+        ).where(embeddings.c.entity_type == entity_type, embeddings.c.entity_id.in_(entity_ids))
     ).all()
-    return [(int(row.entity_id), float(row.score)) for row in rows]
+
+
+def delete_vectors(connection: Connection, ids: list[int]) -> int:
+    """Delete vectors by their row id; how many."""
+    if not ids:
+        return 0
+    connection.execute(sa.delete(embeddings).where(embeddings.c.id.in_(ids)))
+    return len(ids)
+
+
+def delete_orphans(connection: Connection, entity_type: str) -> int:
+    """Delete the vectors (every model) of entities no longer in their source table."""
+    table = SOURCE_TABLES[entity_type]
+    gone = ~sa.exists().where(table.c.id == embeddings.c.entity_id)
+    return connection.execute(
+        sa.delete(embeddings).where(embeddings.c.entity_type == entity_type, gone)
+    ).rowcount
+
+
+def delete_other_models(connection: Connection, entity_type: str, model: str) -> int:
+    """Delete every vector of this entity type held under a model other than `model`."""
+    return connection.execute(
+        sa.delete(embeddings).where(
+            embeddings.c.entity_type == entity_type, embeddings.c.model != model
+        )
+    ).rowcount
+
+
+def load_vectors(
+    connection: Connection, entity_type: str, model: str, entity_ids: Sequence[int] | None = None
+) -> tuple[list[int], np.ndarray]:
+    """The vectors of one model (never another): ids and an (n, dim) float32 matrix."""
+    query = sa.select(embeddings.c.entity_id, embeddings.c.dim, embeddings.c.vector).where(
+        embeddings.c.entity_type == entity_type, embeddings.c.model == model
+    )
+    if entity_ids is not None:
+        query = query.where(embeddings.c.entity_id.in_(list(entity_ids)))
+    rows = connection.execute(query.order_by(embeddings.c.entity_id)).all()
+    if not rows:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    dims = {row.dim for row in rows}
+    if len(dims) > 1:
+        raise ValueError(
+            f"{entity_type} vectors of model {model!r} have several dimensions {sorted(dims)}: "
+            "re-embed with force=True"
+        )
+    dim = dims.pop()
+    matrix = np.frombuffer(b"".join(row.vector for row in rows), dtype="<f4").reshape(-1, dim)
+    return [row.entity_id for row in rows], matrix
+
+
+def stored_dim(connection: Connection, entity_type: str, model: str) -> int | None:
+    """The dimension of this model's vectors of this entity type; None where it has none."""
+    return connection.execute(
+        sa.select(sa.func.max(embeddings.c.dim)).where(
+            embeddings.c.entity_type == entity_type, embeddings.c.model == model
+        )
+    ).scalar()
+
+
+def other_models(engine: Engine, entity_type: str, model: str) -> list[str]:
+    """Models other than `model` that hold vectors of this entity type (never searched with it)."""
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                sa.select(embeddings.c.model)
+                .where(embeddings.c.entity_type == entity_type, embeddings.c.model != model)
+                .distinct()
+                .order_by(embeddings.c.model)
+            ).scalars()
+        )
+
+
+# --- what a person sees of a hit --------------------------------------------------------------
+
+
+def post_summaries(connection: Connection, ids: Sequence[int]) -> list[sa.Row]:
+    """id, published_at, text, url and channel (its title, else its handle) of these posts."""
+    return connection.execute(
+        sa.select(
+            posts.c.id,
+            posts.c.published_at,
+            posts.c.text,
+            posts.c.url,
+            sa.func.coalesce(channels.c.title, channels.c.handle).label("channel"),
+        )
+        .join(channels, channels.c.id == posts.c.channel_id)
+        .where(posts.c.id.in_(list(ids)))
+    ).all()
+
+
+def dataset_summaries(connection: Connection, ids: Sequence[int]) -> list[sa.Row]:
+    """id, source, external_id, title and url of these datasets."""
+    return connection.execute(
+        sa.select(
+            datasets.c.id,
+            datasets.c.source,
+            datasets.c.external_id,
+            datasets.c.title,
+            datasets.c.url,
+        ).where(datasets.c.id.in_(list(ids)))
+    ).all()
+
+
+# --- near-duplicate posts ---------------------------------------------------------------------
+
+
+def posts_published_between(connection: Connection, start: datetime, end: datetime) -> list[sa.Row]:
+    """id, channel_id, published_at and text of the posts published in [start, end), by id."""
+    return connection.execute(
+        sa.select(posts.c.id, posts.c.channel_id, posts.c.published_at, posts.c.text)
+        .where(posts.c.published_at >= start, posts.c.published_at < end)
+        .order_by(posts.c.id)
+    ).all()
+
+
+def replace_near_duplicates(
+    connection: Connection,
+    model: str,
+    start: datetime,
+    end: datetime,
+    rows: list[dict[str, Any]],
+) -> int:
+    """Make `rows` the `near_duplicate_posts` of the posts published in [start, end) under
+    `model`; how many rows were written."""
+    grouped = [row["post_id"] for row in rows]
+    # A post of the window that is in no group any more loses its row; the others are
+    # upserted, and rewritten only if their group changed, so a re-run touches nothing.
+    connection.execute(
+        sa.delete(near_duplicate_posts).where(
+            near_duplicate_posts.c.model == model,
+            near_duplicate_posts.c.post_id.in_(_post_ids_between(start, end)),
+            near_duplicate_posts.c.post_id.not_in(grouped),
+        )
+    )
+    return upsert(
+        connection,
+        near_duplicate_posts,
+        rows,
+        key=("post_id", "model"),
+        only_if_changed=("group_post_id", "group_size", "channel_count", "similarity"),
+    )

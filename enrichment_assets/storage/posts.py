@@ -1,18 +1,23 @@
 """Writing posts: channels resolved once, posts compared with what is stored, then upserted in
-batches, so a run can say what it inserted, updated and left unchanged."""
+batches, so a run can say what it inserted, updated and left unchanged. And the bookkeeping of
+the landing folder (`landing_files`): what each file held when it was last read."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from enrichment_assets.lib.common.hashing import content_hash
-from enrichment_assets.lib.posts.records import Channel, Post
-from enrichment_assets.storage.tables import channels, posts
+from enrichment_assets.storage.tables import channels, landing_files, posts
 from enrichment_assets.storage.upsert import upsert
+
+if TYPE_CHECKING:  # the parsers' record types, for annotations only: storage never imports lib
+    from enrichment_assets.lib.posts.records import Channel, Post
 
 BATCH_POSTS = 1000
 _COMPARED = ("published_at", "content_hash", "urls", "url", "author")
@@ -103,3 +108,46 @@ def count_posts_between(connection: Connection, start: datetime, end: datetime) 
         .select_from(posts)
         .where(posts.c.published_at >= start, posts.c.published_at < end)
     ).scalar_one()
+
+
+def known_landing_files(connection: Connection) -> dict[str, sa.Row]:
+    """Every file of the landing folder read so far, by its relative path."""
+    return {row.path: row for row in connection.execute(sa.select(landing_files))}
+
+
+def record_landing_file(
+    connection: Connection,
+    *,
+    path: str,
+    format: str,
+    size: int,
+    mtime_ns: int,
+    status: str,
+    error: str | None,
+    days: Mapping[str, int],
+    before_start: int,
+) -> None:
+    """Upsert one file's entry: its size and mtime (a file unchanged since is not read again),
+    its status and the posts it holds per day (ISO date -> count)."""
+    ordered = sorted(days)
+    upsert(
+        connection,
+        landing_files,
+        [
+            {
+                "path": path,
+                "format": format,
+                "size": size,
+                "mtime_ns": mtime_ns,
+                "status": status,
+                "error": error,
+                "posts": sum(days.values()),
+                "first_day": date.fromisoformat(ordered[0]) if ordered else None,
+                "last_day": date.fromisoformat(ordered[-1]) if ordered else None,
+                "days": dict(days),
+                "before_start": before_start,
+                "checked_at": datetime.now(UTC),
+            }
+        ],
+        key=["path"],
+    )

@@ -24,6 +24,8 @@ from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.huggingface import HuggingFaceResource
 from enrichment_assets.resources.kaggle import KaggleResource
 from enrichment_assets.storage import datasets as store
+from enrichment_assets.storage import datasets_bookkeeping as bookkeeping
+from enrichment_assets.storage import datasets_details as details
 from enrichment_assets.storage.tables import datasets, quarantined_rows
 from enrichment_assets_tests.datasets.conftest import (
     DATASETS_HEADER,
@@ -117,7 +119,9 @@ def test_hf_stops_paging_at_the_watermark(db, fake_hub):
 def test_hf_backfill_of_a_day_range_runs_once_and_takes_that_window(db, fake_hub):
     hf = HuggingFaceResource(endpoint=fake_hub.url)
     resources = _resources(db, hf)
-    store.set_watermark(db.engine, "huggingface.last_modified", datetime(2025, 1, 10, tzinfo=UTC))
+    bookkeeping.set_watermark(
+        db.engine, "huggingface.last_modified", datetime(2025, 1, 10, tzinfo=UTC)
+    )
     result = dg.materialize(
         [hf_datasets],
         resources=resources,
@@ -229,7 +233,7 @@ def test_kaggle_latest_stops_at_the_page_cap_and_reports_the_gap(db, fake_kaggle
     kaggle = KaggleResource(
         api_endpoint=fake_kaggle.url, username="tester", key="secret-key-123", page_size=2
     )
-    store.set_watermark(db.engine, "kaggle.last_updated", datetime(2016, 1, 1, tzinfo=UTC))
+    bookkeeping.set_watermark(db.engine, "kaggle.last_updated", datetime(2016, 1, 1, tzinfo=UTC))
     config = {"ops": {"kaggle_latest_datasets": {"config": {"max_pages": 2}}}}
     result = dg.materialize(
         [kaggle_latest_datasets],
@@ -317,7 +321,7 @@ def test_hf_feed_killed_mid_walk_resumes_without_duplicates(db, fake_hub, monkey
     with pytest.raises(KeyboardInterrupt):
         dg.materialize([hf_datasets], resources=_resources(db, hf), partition_key=DAY)
     assert len(_rows(db, "huggingface")) == 3
-    assert store.get_watermark(db.engine, "huggingface.last_modified") is None  # not moved
+    assert bookkeeping.get_watermark(db.engine, "huggingface.last_modified") is None  # not moved
     monkeypatch.setattr(store, "save_batch", real_save_batch)
     result = dg.materialize([hf_datasets], resources=_resources(db, hf), partition_key=DAY)
     meta = _metadata(result, hf_datasets)
@@ -327,7 +331,7 @@ def test_hf_feed_killed_mid_walk_resumes_without_duplicates(db, fake_hub, monkey
 
 def test_kaggle_details_killed_mid_batch_resume_without_duplicates(db, fake_kaggle, monkeypatch):
     _seed(db)
-    real_mark_enriched = store.mark_enriched
+    real_mark_enriched = details.mark_enriched
     calls = []
 
     def dying_mark_enriched(*args, **kwargs):

@@ -9,9 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from enrichment_assets import settings
-from enrichment_assets.lib.datasets import jobs, meta_kaggle_arrow
-from enrichment_assets.lib.datasets.meta_kaggle import MetaKaggleError, MetaKaggleReader
-from enrichment_assets.lib.datasets.meta_kaggle_arrow import CarefulReadNeeded, open_fast
+from enrichment_assets.lib.datasets import jobs, meta_kaggle_csv, meta_kaggle_kernels
+from enrichment_assets.lib.datasets.meta_kaggle import (
+    CarefulReadNeeded,
+    MetaKaggleError,
+    MetaKaggleReader,
+)
+from enrichment_assets.lib.datasets.meta_kaggle_arrow import open_fast
 from enrichment_assets.storage.datasets import status_counts
 from enrichment_assets.storage.tables import datasets, quarantined_rows
 from enrichment_assets_tests.datasets.conftest import (
@@ -26,7 +30,7 @@ from enrichment_assets_tests.datasets.conftest import (
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of a few hundred bytes, so a small dump crosses many chunk boundaries."""
-    monkeypatch.setattr(meta_kaggle_arrow, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(meta_kaggle_csv, "CHUNK_BYTES", 300)
 
 
 def _fast_records(directory) -> tuple[dict, dict]:
@@ -209,4 +213,4 @@ def test_the_whitespace_arrow_trims_is_the_whitespace_python_strips():
     import sys
 
     python = {chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()}
-    assert set(meta_kaggle_arrow.PY_WHITESPACE) == python
+    assert set(meta_kaggle_kernels.PY_WHITESPACE) == python

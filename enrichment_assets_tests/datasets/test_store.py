@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from enrichment_assets.lib.datasets.records import DatasetRecord
 from enrichment_assets.storage import datasets as store
+from enrichment_assets.storage import datasets_bookkeeping as bookkeeping
 from enrichment_assets.storage.tables import datasets
 
 
@@ -36,8 +37,8 @@ def test_a_seed_write_never_replaces_a_row_an_api_filled(engine):
 
 def test_watermarks_only_move_forward(engine):
     early, late = datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)
-    store.set_watermark(engine, "w", late)
-    store.set_watermark(engine, "w", early)
-    assert store.get_watermark(engine, "w") == late
-    store.set_watermark(engine, "w", None)
-    assert store.get_watermark(engine, "w") == late
+    bookkeeping.set_watermark(engine, "w", late)
+    bookkeeping.set_watermark(engine, "w", early)
+    assert bookkeeping.get_watermark(engine, "w") == late
+    bookkeeping.set_watermark(engine, "w", None)
+    assert bookkeeping.get_watermark(engine, "w") == late

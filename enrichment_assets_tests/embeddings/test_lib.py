@@ -23,7 +23,7 @@ from enrichment_assets.lib.embeddings.sync import (
     vector_to_bytes,
 )
 from enrichment_assets.resources.embedder import canonical_model_name
-from enrichment_assets.storage import embeddings as vectors
+from enrichment_assets.storage import embeddings_pgvector as vectors
 
 
 def test_post_text_is_led_by_keywords_and_normalised():

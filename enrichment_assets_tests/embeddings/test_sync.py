@@ -8,15 +8,11 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from enrichment_assets.lib.embeddings.similarity import nearest, other_models
-from enrichment_assets.lib.embeddings.sync import (
-    DatasetSource,
-    PostSource,
-    load_vectors,
-    sync_embeddings,
-)
+from enrichment_assets.lib.embeddings.similarity import nearest
+from enrichment_assets.lib.embeddings.sync import DatasetSource, PostSource, sync_embeddings
 from enrichment_assets.resources.embedder import EmbedderResource
-from enrichment_assets.storage import embeddings as vectors
+from enrichment_assets.storage import embeddings_pgvector as vectors
+from enrichment_assets.storage.embeddings import load_vectors, other_models
 from enrichment_assets.storage.tables import datasets, embeddings, post_enrichment, posts
 from enrichment_assets_tests.support.factories import insert_dataset, insert_post
 

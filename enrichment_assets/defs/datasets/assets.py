@@ -31,6 +31,7 @@ from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.huggingface import HuggingFaceResource
 from enrichment_assets.resources.kaggle import KaggleCredentialsError, KaggleResource
 from enrichment_assets.storage import datasets as store
+from enrichment_assets.storage.datasets_bookkeeping import get_watermark
 
 GROUP = "datasets"
 KAGGLE_AUTH_HINT = (
@@ -135,9 +136,7 @@ def hf_datasets(
     `huggingface`: id, owner, card excerpt, tags, license, downloads, likes, gated/private/
     disabled, created and modified times, and the dataset page as `url`."""
     time_window = context.partition_time_window
-    window = window_for(
-        time_window.start, time_window.end, store.get_watermark(db.engine, HF_WATERMARK)
-    )
+    window = window_for(time_window.start, time_window.end, get_watermark(db.engine, HF_WATERMARK))
     try:
         result = fetch_hf_feed(db.engine, hf.catalog(), window, config.limit)
     except HfAuthError as error:
@@ -220,7 +219,7 @@ def kaggle_latest_datasets(
     fetches the rest."""
     time_window = context.partition_time_window
     window = window_for(
-        time_window.start, time_window.end, store.get_watermark(db.engine, KAGGLE_WATERMARK)
+        time_window.start, time_window.end, get_watermark(db.engine, KAGGLE_WATERMARK)
     )
     with _kaggle_catalog(kaggle, refused="the dataset list") as catalog:
         result = fetch_kaggle_feed(db.engine, catalog, window, config.limit, config.max_pages)

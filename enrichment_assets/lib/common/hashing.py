@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
+from typing import Any
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -26,3 +28,8 @@ def stable_hash(*parts: object) -> str:
         digest.update(repr(part).encode("utf-8"))
         digest.update(b"\x1f")
     return digest.hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """Compact, key order kept, non-ASCII as is: the text stored and hashed for a JSON value."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

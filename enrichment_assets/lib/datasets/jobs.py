@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 
 from enrichment_assets.lib.datasets.feeds import FeedWalk, Window
 from enrichment_assets.lib.datasets.kaggle_api import KaggleApiError, KaggleAuthError, KaggleCatalog
-from enrichment_assets.lib.datasets.meta_kaggle import QUARANTINE_SOURCE, MetaKaggleReader
-from enrichment_assets.lib.datasets.meta_kaggle_arrow import (
+from enrichment_assets.lib.datasets.meta_kaggle import (
+    QUARANTINE_SOURCE,
     CarefulReadNeeded,
-    RecordColumns,
-    open_fast,
-    rebatch,
+    MetaKaggleReader,
 )
+from enrichment_assets.lib.datasets.meta_kaggle_arrow import open_fast
+from enrichment_assets.lib.datasets.record_columns import RecordColumns, rebatch
 from enrichment_assets.lib.datasets.records import DatasetRecord
 from enrichment_assets.storage.datasets import (
     REFRESH,
@@ -27,16 +27,15 @@ from enrichment_assets.storage.datasets import (
     SEED,
     WRITE_BATCH,
     WriteSummary,
-    claim_for_details,
-    get_watermark,
-    mark_enriched,
-    mark_error,
-    prepare_columns,
-    save_prepared,
-    save_quarantined,
     save_records,
+)
+from enrichment_assets.storage.datasets_bookkeeping import (
+    get_watermark,
+    save_quarantined,
     set_watermark,
 )
+from enrichment_assets.storage.datasets_details import claim_for_details, mark_enriched, mark_error
+from enrichment_assets.storage.datasets_seed import prepare_columns, save_prepared
 
 HF_WATERMARK = "huggingface.last_modified"
 KAGGLE_WATERMARK = "kaggle.last_updated"

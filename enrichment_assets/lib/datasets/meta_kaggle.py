@@ -87,6 +87,11 @@ class MetaKaggleError(ValueError):
     """The dump cannot be read at all (a file or a required column is missing)."""
 
 
+class CarefulReadNeeded(Exception):
+    """The dump has something only the line-by-line reader handles right (the fast reader,
+    `meta_kaggle_arrow`, raises it; `jobs.seed_meta_kaggle` then hands the dump over)."""
+
+
 def parse_us_datetime(value: str | None) -> datetime | None:
     """`01/18/2016 23:22:08`, `1/8/2016 3:22:08`, `01/18/2016` or ISO, as UTC; None if empty
     or unparseable (the DuckDB pipeline over the dump also meets rows that match no format)."""

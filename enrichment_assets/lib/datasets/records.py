@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from enrichment_assets.lib.common.hashing import canonical_json
+from enrichment_assets.storage.datasets import CONTENT_COLUMNS
+
 HUGGINGFACE = "huggingface"
 KAGGLE = "kaggle"
 
-# Columns of `datasets` a record fills; `content_hash` covers exactly these.
-CONTENT_COLUMNS = (
-    "title",
-    "description",
-    "url",
-    "owner",
-    "license",
-    "tags",
-    "downloads",
-    "likes",
-    "source_created_at",
-    "source_modified_at",
-    "ref",
-    "extra",
-)
 CONTENT_SEPARATOR = "\x1f"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -77,11 +64,6 @@ class DatasetRecord:
         values["external_id"] = self.external_id
         values["content_hash"] = self.content_hash()
         return values
-
-
-def canonical_json(value: Any) -> str:
-    """Compact, key order kept, non-ASCII as is: the text stored and hashed for a JSON value."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _decimal(number: int | None) -> str:

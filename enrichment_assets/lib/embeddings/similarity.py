@@ -1,7 +1,8 @@
 """Putting vectors to use: nearest neighbours of a text, and posts that tell the same story.
 
 Every read names one model: a query is only ever compared with vectors of the model that
-encoded it, and a dimension mismatch is an error, never a silent wrong answer.
+encoded it, and a dimension mismatch is an error, never a silent wrong answer. The reads and
+writes are `storage/embeddings.py`'s; this module ranks, groups and describes.
 """
 
 from __future__ import annotations
@@ -12,19 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from enrichment_assets.lib.embeddings.sync import load_vectors
-from enrichment_assets.storage import embeddings as vectors
-from enrichment_assets.storage.tables import (
-    channels,
-    datasets,
-    embeddings,
-    near_duplicate_posts,
-    posts,
-)
-from enrichment_assets.storage.upsert import upsert
+from enrichment_assets.storage import embeddings as store
+from enrichment_assets.storage import embeddings_pgvector as pgvector
 
 # Cosine similarity of two posts (all-MiniLM-L6-v2, normalised vectors) at or above which they
 # may tell the same story. Measured (tests/embeddings/test_threshold.py and the bundled sample):
@@ -60,32 +52,13 @@ def top_k(matrix: np.ndarray, query: np.ndarray, k: int) -> list[tuple[int, floa
     return [(int(i), float(scores[i])) for i in best]
 
 
-def _pgvector_index_exists(connection: Connection, entity_type: str, model: str, dim: int) -> bool:
-    if connection.dialect.name != "postgresql":
-        return False
-    return bool(
-        connection.execute(
-            sa.text("SELECT 1 FROM pg_indexes WHERE indexname = :name"),
-            {"name": vectors.index_name(entity_type, model, dim)},
-        ).first()
-    )
-
-
-def stored_dim(connection: Connection, entity_type: str, model: str) -> int | None:
-    return connection.execute(
-        sa.select(sa.func.max(embeddings.c.dim)).where(
-            embeddings.c.entity_type == entity_type, embeddings.c.model == model
-        )
-    ).scalar()
-
-
 def nearest(
     engine: Engine, entity_type: str, model: str, query: np.ndarray, k: int = 10
 ) -> list[Hit]:
     """The k entities whose `model` vectors are nearest `query` (encoded by that same model)."""
     query = np.asarray(query, dtype=np.float32).reshape(-1)
     with engine.begin() as connection:
-        dim = stored_dim(connection, entity_type, model)
+        dim = store.stored_dim(connection, entity_type, model)
         if dim is None:
             return []
         if dim != query.shape[0]:
@@ -93,9 +66,10 @@ def nearest(
                 f"{entity_type} vectors of model {model!r} have {dim} dimensions, the query "
                 f"{query.shape[0]}: re-embed with force=True"
             )
-        if _pgvector_index_exists(connection, entity_type, model, dim):
-            return [Hit(i, s) for i, s in vectors.nearest(connection, entity_type, model, query, k)]
-        ids, matrix = load_vectors(connection, entity_type, model)
+        if pgvector.index_exists(connection, entity_type, model, dim):
+            found = pgvector.nearest(connection, entity_type, model, query, k)
+            return [Hit(entity_id, score) for entity_id, score in found]
+        ids, matrix = store.load_vectors(connection, entity_type, model)
     return [Hit(ids[index], score) for index, score in top_k(matrix, query, k)]
 
 
@@ -110,18 +84,7 @@ def describe_entities(engine: Engine, entity_type: str, ids: Sequence[int]) -> d
     ids = list(ids)
     with engine.connect() as connection:
         if entity_type == "post":
-            rows = connection.execute(
-                sa.select(
-                    posts.c.id,
-                    posts.c.published_at,
-                    posts.c.text,
-                    posts.c.url,
-                    sa.func.coalesce(channels.c.title, channels.c.handle).label("channel"),
-                )
-                .join(channels, channels.c.id == posts.c.channel_id)
-                .where(posts.c.id.in_(ids))
-            ).all()
-            found = {
+            return {
                 row.id: {
                     "id": row.id,
                     "channel": row.channel,
@@ -129,29 +92,18 @@ def describe_entities(engine: Engine, entity_type: str, ids: Sequence[int]) -> d
                     "title": _snippet(row.text),
                     "url": row.url,
                 }
-                for row in rows
+                for row in store.post_summaries(connection, ids)
             }
-        else:
-            rows = connection.execute(
-                sa.select(
-                    datasets.c.id,
-                    datasets.c.source,
-                    datasets.c.external_id,
-                    datasets.c.title,
-                    datasets.c.url,
-                ).where(datasets.c.id.in_(ids))
-            ).all()
-            found = {
-                row.id: {
-                    "id": row.id,
-                    "source": row.source,
-                    "external_id": row.external_id,
-                    "title": _snippet(row.title or row.external_id),
-                    "url": row.url,
-                }
-                for row in rows
+        return {
+            row.id: {
+                "id": row.id,
+                "source": row.source,
+                "external_id": row.external_id,
+                "title": _snippet(row.title or row.external_id),
+                "url": row.url,
             }
-    return found
+            for row in store.dataset_summaries(connection, ids)
+        }
 
 
 def _snippet(text: str | None, length: int = 100) -> str:
@@ -313,18 +265,11 @@ def _refresh_window(
     max_gap: timedelta,
 ) -> NearDuplicateReport:
     with engine.connect() as connection:
-        points = connection.execute(
-            sa.select(posts.c.id, posts.c.channel_id, posts.c.published_at, posts.c.text)
-            .where(
-                posts.c.published_at >= start - max_gap,
-                posts.c.published_at < end + max_gap,
-            )
-            .order_by(posts.c.id)
-        ).all()
+        points = store.posts_published_between(connection, start - max_gap, end + max_gap)
         in_window = {row.id for row in points if start <= row.published_at < end}
         # A post without text has no vector, and needs none.
         with_text = {row.id for row in points if row.id in in_window and row.text.strip()}
-        ids, matrix = load_vectors(connection, "post", model, [row.id for row in points])
+        ids, matrix = store.load_vectors(connection, "post", model, [row.id for row in points])
     by_id = {row.id: row for row in points}
     compared = [by_id[i] for i in ids]
     groups = near_duplicate_groups(
@@ -349,27 +294,8 @@ def _refresh_window(
         for post_id in group.post_ids
         if post_id in in_window
     ]
-    window_posts = sa.select(posts.c.id).where(
-        posts.c.published_at >= start, posts.c.published_at < end
-    )
-    grouped = [row["post_id"] for row in rows]
     with engine.begin() as connection:
-        # A post of the window that is in no group any more loses its row; the others are
-        # upserted, and rewritten only if their group changed, so a re-run touches nothing.
-        connection.execute(
-            sa.delete(near_duplicate_posts).where(
-                near_duplicate_posts.c.model == model,
-                near_duplicate_posts.c.post_id.in_(window_posts),
-                near_duplicate_posts.c.post_id.not_in(grouped),
-            )
-        )
-        written = upsert(
-            connection,
-            near_duplicate_posts,
-            rows,
-            key=("post_id", "model"),
-            only_if_changed=("group_post_id", "group_size", "channel_count", "similarity"),
-        )
+        written = store.replace_near_duplicates(connection, model, start, end, rows)
     in_window_vectors = sum(1 for i in ids if i in in_window)
     return NearDuplicateReport(
         posts_in_window=len(in_window),
@@ -392,16 +318,3 @@ def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None) -
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def other_models(engine: Engine, entity_type: str, model: str) -> list[str]:
-    """Models other than `model` that hold vectors of this entity type (never searched with it)."""
-    with engine.connect() as connection:
-        return list(
-            connection.execute(
-                sa.select(embeddings.c.model)
-                .where(embeddings.c.entity_type == entity_type, embeddings.c.model != model)
-                .distinct()
-                .order_by(embeddings.c.model)
-            ).scalars()
-        )

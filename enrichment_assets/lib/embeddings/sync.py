@@ -12,6 +12,8 @@ Then it deletes the vectors of entities that no longer exist, under every model.
 
 Vectors never mix across models: every read names its model (see `lib/embeddings/similarity.py`).
 No dagster import: the asset, the search command and the benchmark all call `sync_embeddings`.
+No SQL either: the reads, writes and deletes are `storage/embeddings.py`'s (pgvector's are
+`storage/embeddings_pgvector.py`'s); this module decides what to encode and what to delete.
 """
 
 from __future__ import annotations
@@ -23,12 +25,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
 from enrichment_assets.lib.common.hashing import content_hash, normalize_text
-from enrichment_assets.storage import embeddings as vectors
-from enrichment_assets.storage.tables import datasets, embeddings, post_enrichment, posts
+from enrichment_assets.storage import embeddings as store
+from enrichment_assets.storage import embeddings_pgvector as pgvector
 
 # Sentence-transformers models read at most a few hundred word pieces; the tokenizer still pays
 # for every character it is given. Text past this cap cannot change the vector of the models this
@@ -108,12 +109,13 @@ class SourceText:
 class EmbeddingSource(Protocol):
     """Where the texts of one entity type come from, page by page, in short transactions."""
 
-    entity_type: str
-    table: sa.Table  # the source table; its `id` is `embeddings.entity_id`
+    entity_type: str  # also names the source table (`storage.embeddings.SOURCE_TABLES`)
 
     def pages(self, engine: Engine, page_rows: int) -> Iterator[list[SourceText]]: ...
 
-    def ids_in_scope(self) -> sa.Select: ...
+    def count_vectors(self, connection: Connection, model: str) -> int:
+        """How many entities in scope hold a vector under `model`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -123,57 +125,18 @@ class PostSource:
     start: datetime
     end: datetime
     entity_type: str = "post"
-    table: sa.Table = posts
-
-    def ids_in_scope(self) -> sa.Select:
-        return sa.select(posts.c.id).where(
-            posts.c.published_at >= self.start, posts.c.published_at < self.end
-        )
 
     def pages(self, engine: Engine, page_rows: int) -> Iterator[list[SourceText]]:
-        llm = post_enrichment.alias("llm")
-        query = (
-            sa.select(posts.c.id, posts.c.published_at, posts.c.text, llm.c.payload)
-            .select_from(
-                posts.outerjoin(
-                    llm,
-                    sa.and_(
-                        llm.c.post_id == posts.c.id,
-                        llm.c.kind == "llm",
-                        llm.c.status == "completed",
-                    ),
-                )
-            )
-            .where(posts.c.published_at >= self.start, posts.c.published_at < self.end)
-            .order_by(posts.c.published_at, posts.c.id)
-            .limit(page_rows)
-        )
-        after = None
-        while True:
-            # Keyset pagination on the published_at index; each page is its own short read,
-            # because a SQLite read held open would block this run's own writes.
-            page_query = query
-            if after is not None:
-                last_published, last_id = after
-                page_query = query.where(
-                    sa.or_(
-                        posts.c.published_at > last_published,
-                        sa.and_(posts.c.published_at == last_published, posts.c.id > last_id),
-                    )
-                )
-            with engine.connect() as connection:
-                rows = connection.execute(page_query).all()
-            if not rows:
-                return
+        for rows in store.post_text_pages(engine, self.start, self.end, page_rows):
             yield [
                 SourceText(
                     row.id, post_embedding_text(row.text, keywords_from_payload(row.payload))
                 )
                 for row in rows
             ]
-            if len(rows) < page_rows:
-                return
-            after = (rows[-1].published_at, rows[-1].id)
+
+    def count_vectors(self, connection: Connection, model: str) -> int:
+        return store.count_post_vectors(connection, model, self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -181,24 +144,9 @@ class DatasetSource:
     """Every dataset in the catalog: title, description and tags."""
 
     entity_type: str = "dataset"
-    table: sa.Table = datasets
-
-    def ids_in_scope(self) -> sa.Select:
-        return sa.select(datasets.c.id)
 
     def pages(self, engine: Engine, page_rows: int) -> Iterator[list[SourceText]]:
-        query = (
-            sa.select(datasets.c.id, datasets.c.title, datasets.c.description, datasets.c.tags)
-            .order_by(datasets.c.id)
-            .limit(page_rows)
-        )
-        after = None
-        while True:
-            page_query = query if after is None else query.where(datasets.c.id > after)
-            with engine.connect() as connection:
-                rows = connection.execute(page_query).all()
-            if not rows:
-                return
+        for rows in store.dataset_text_pages(engine, page_rows):
             yield [
                 SourceText(
                     row.id,
@@ -208,9 +156,9 @@ class DatasetSource:
                 )
                 for row in rows
             ]
-            if len(rows) < page_rows:
-                return
-            after = rows[-1].id
+
+    def count_vectors(self, connection: Connection, model: str) -> int:
+        return store.count_dataset_vectors(connection, model)
 
 
 # --- the sync ---------------------------------------------------------------------------------
@@ -247,21 +195,6 @@ class SyncReport:
         }
 
 
-def _existing(connection: Connection, entity_type: str, entity_ids: list[int]) -> list[sa.Row]:
-    return connection.execute(
-        sa.select(
-            embeddings.c.id, embeddings.c.entity_id, embeddings.c.model, embeddings.c.content_hash
-        ).where(embeddings.c.entity_type == entity_type, embeddings.c.entity_id.in_(entity_ids))
-    ).all()
-
-
-def _delete_ids(connection: Connection, ids: list[int]) -> int:
-    if not ids:
-        return 0
-    connection.execute(sa.delete(embeddings).where(embeddings.c.id.in_(ids)))
-    return len(ids)
-
-
 def sync_embeddings(
     engine: Engine,
     source: EmbeddingSource,
@@ -280,14 +213,16 @@ def sync_embeddings(
     every vector other models hold for this entity type."""
     started = time.perf_counter()
     report = SyncReport(entity_type=source.entity_type, model=model)
-    report.pgvector = vectors.pgvector_column_ready(engine)
+    report.pgvector = pgvector.pgvector_column_ready(engine)
 
     for page in source.pages(engine, page_rows):
         report.seen += len(page)
         with engine.connect() as connection:
-            existing = _existing(connection, source.entity_type, [item.entity_id for item in page])
+            existing = store.stored_vectors(
+                connection, source.entity_type, [item.entity_id for item in page]
+            )
         current: dict[int, str] = {}
-        stored: dict[int, list[sa.Row]] = {}
+        stored: dict[int, list[Row]] = {}
         for row in existing:
             stored.setdefault(row.entity_id, []).append(row)
 
@@ -338,9 +273,9 @@ def sync_embeddings(
             ]
         # One transaction per page: the page's vectors and deletions land together.
         with engine.begin() as connection:
-            _delete_ids(connection, doomed)
+            store.delete_vectors(connection, doomed)
             if new_rows:
-                vectors.write_vectors(
+                pgvector.write_vectors(
                     connection,
                     new_rows,
                     key=("entity_type", "entity_id", "model"),
@@ -354,59 +289,18 @@ def sync_embeddings(
             log(f"{source.entity_type}: encoded {report.encoded} so far ({report.seen} seen)")
 
     with engine.begin() as connection:
-        report.deleted_orphans = delete_orphans(connection, source.entity_type, source.table)
+        report.deleted_orphans = store.delete_orphans(connection, source.entity_type)
         if prune_other_models:
-            report.deleted_other_models = connection.execute(
-                sa.delete(embeddings).where(
-                    embeddings.c.entity_type == source.entity_type, embeddings.c.model != model
-                )
-            ).rowcount
+            report.deleted_other_models = store.delete_other_models(
+                connection, source.entity_type, model
+            )
     if report.pgvector and report.dim:
-        vectors.ensure_index(engine, source.entity_type, model, report.dim)
+        pgvector.ensure_index(engine, source.entity_type, model, report.dim)
     report.seconds = time.perf_counter() - started
     return report
-
-
-def delete_orphans(connection: Connection, entity_type: str, table: sa.Table) -> int:
-    """Delete the vectors (every model) of entities no longer in their source table."""
-    gone = ~sa.exists().where(table.c.id == embeddings.c.entity_id)
-    return connection.execute(
-        sa.delete(embeddings).where(embeddings.c.entity_type == entity_type, gone)
-    ).rowcount
-
-
-def load_vectors(
-    connection: Connection, entity_type: str, model: str, entity_ids: Sequence[int] | None = None
-) -> tuple[list[int], np.ndarray]:
-    """The vectors of one model (never another): ids and an (n, dim) float32 matrix."""
-    query = sa.select(embeddings.c.entity_id, embeddings.c.dim, embeddings.c.vector).where(
-        embeddings.c.entity_type == entity_type, embeddings.c.model == model
-    )
-    if entity_ids is not None:
-        query = query.where(embeddings.c.entity_id.in_(list(entity_ids)))
-    rows = connection.execute(query.order_by(embeddings.c.entity_id)).all()
-    if not rows:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    dims = {row.dim for row in rows}
-    if len(dims) > 1:
-        raise ValueError(
-            f"{entity_type} vectors of model {model!r} have several dimensions {sorted(dims)}: "
-            "re-embed with force=True"
-        )
-    dim = dims.pop()
-    matrix = np.frombuffer(b"".join(row.vector for row in rows), dtype="<f4").reshape(-1, dim)
-    return [row.entity_id for row in rows], matrix
 
 
 def count_vectors(engine: Engine, source: EmbeddingSource, model: str) -> int:
     """How many entities in the source's scope hold a vector under `model`."""
     with engine.connect() as connection:
-        return connection.execute(
-            sa.select(sa.func.count())
-            .select_from(embeddings)
-            .where(
-                embeddings.c.entity_type == source.entity_type,
-                embeddings.c.model == model,
-                embeddings.c.entity_id.in_(source.ids_in_scope()),
-            )
-        ).scalar_one()
+        return source.count_vectors(connection, model)

@@ -14,14 +14,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from enrichment_assets.lib.posts.landing import LandingFile, discover, read_posts
 from enrichment_assets.lib.posts.records import MalformedFile, Post, ReadStats
-from enrichment_assets.storage.posts import PostWriter, count_posts_between
-from enrichment_assets.storage.tables import landing_files
-from enrichment_assets.storage.upsert import upsert
+from enrichment_assets.storage.posts import (
+    PostWriter,
+    count_posts_between,
+    known_landing_files,
+    record_landing_file,
+)
 
 PREVIEW_POSTS = 5
 
@@ -74,7 +76,8 @@ class IngestReport:
 def ingest_window(engine: Engine, root: Path, window: Window, start_date: date) -> IngestReport:
     report = IngestReport(window)
     offered: set[tuple[str, str, str]] = set()
-    known = _known_files(engine)
+    with engine.connect() as connection:
+        known = known_landing_files(connection)
     for file in discover(root):
         previous = known.get(file.relative)
         unchanged = previous is not None and (previous.size, previous.mtime_ns) == (
@@ -95,11 +98,6 @@ def ingest_window(engine: Engine, root: Path, window: Window, start_date: date) 
     report.preview.sort(key=lambda post: post.published_at, reverse=True)
     del report.preview[PREVIEW_POSTS:]
     return report
-
-
-def _known_files(engine: Engine) -> dict[str, sa.Row]:
-    with engine.connect() as connection:
-        return {row.path: row for row in connection.execute(sa.select(landing_files))}
 
 
 def _touches(days: dict[str, int], window: Window) -> bool:
@@ -171,25 +169,14 @@ def _record_file(
     days: Counter,
     before_start: int,
 ) -> None:
-    ordered = sorted(days)
-    upsert(
+    record_landing_file(
         connection,
-        landing_files,
-        [
-            {
-                "path": file.relative,
-                "format": file.format,
-                "size": file.size,
-                "mtime_ns": file.mtime_ns,
-                "status": status,
-                "error": error,
-                "posts": sum(days.values()),
-                "first_day": date.fromisoformat(ordered[0]) if ordered else None,
-                "last_day": date.fromisoformat(ordered[-1]) if ordered else None,
-                "days": dict(days),
-                "before_start": before_start,
-                "checked_at": datetime.now(UTC),
-            }
-        ],
-        key=["path"],
+        path=file.relative,
+        format=file.format,
+        size=file.size,
+        mtime_ns=file.mtime_ns,
+        status=status,
+        error=error,
+        days=days,
+        before_start=before_start,
     )
