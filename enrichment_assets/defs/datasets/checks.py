@@ -1,7 +1,6 @@
 """Checks on the catalog: one row per (source, id), and few datasets in `error`."""
 
 import dagster as dg
-import sqlalchemy as sa
 
 from enrichment_assets.defs.datasets.assets import (
     hf_datasets,
@@ -12,7 +11,6 @@ from enrichment_assets.defs.datasets.assets import (
 from enrichment_assets.lib.datasets.records import HUGGINGFACE, KAGGLE
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.storage import datasets as store
-from enrichment_assets.storage.tables import datasets
 
 # Above this share of attempted Kaggle datasets in `error`, something is wrong beyond a few
 # private or deleted datasets (expired credentials, an API change, a throttled account).
@@ -46,17 +44,7 @@ kaggle_latest_no_duplicates = _no_duplicates_check(kaggle_latest_datasets, KAGGL
     f"{ERROR_SHARE_THRESHOLD:.0%} are in `error`.",
 )
 def error_share_below_threshold(db: DatabaseResource) -> dg.AssetCheckResult:
-    with db.engine.connect() as connection:
-        rows = dict(
-            connection.execute(
-                sa.select(datasets.c.status, sa.func.count())
-                .where(
-                    datasets.c.source == KAGGLE,
-                    datasets.c.status.in_((store.ENRICHED, store.ERROR)),
-                )
-                .group_by(datasets.c.status)
-            ).all()
-        )
+    rows = store.status_counts(db.engine, KAGGLE)
     attempted = rows.get(store.ENRICHED, 0) + rows.get(store.ERROR, 0)
     share = rows.get(store.ERROR, 0) / attempted if attempted else 0.0
     return dg.AssetCheckResult(
