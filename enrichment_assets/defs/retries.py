@@ -11,14 +11,15 @@ worker only, so the two layers do not multiply.
 
 import dagster as dg
 
-# Network-bound assets: 30 s, 60 s, 120 s (±50%). The clients already retry single calls
-# (429, 5xx, timeouts); this covers what outlasts them (an outage, a dropped connection).
+# Network-bound assets: retried after about 30 s, 90 s, 210 s (each ± 30 s). The clients
+# already retry single calls (429, 5xx, timeouts); this covers what outlasts them (an outage,
+# a dropped connection).
 NETWORK_RETRY = dg.RetryPolicy(
     max_retries=3, delay=30, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
 
 # Database-only assets: SQLite already waits out a writer (busy timeout); this covers a
-# PostgreSQL restart, a failover or a serialization failure. 10 s, 20 s (±50%).
+# PostgreSQL restart, a failover or a serialization failure. After about 10 s, 30 s (± 10 s).
 DATABASE_RETRY = dg.RetryPolicy(
     max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
