@@ -2,7 +2,8 @@
 default in as few runs as their partitions allow, and print what the tables now hold.
 
 Runs go to the Dagster instance in DAGSTER_HOME (the project root), so `make dev` shows them.
-Running it again changes no row: every write is an upsert and nothing new has landed.
+Running it again changes no row: every write is an upsert and nothing new has landed. Settings
+come from the environment and `.env`; a bad one stops the demo before any run, with one line.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import sqlalchemy as sa
 
 from enrichment_assets import settings
 from enrichment_assets.definitions import defs
-from enrichment_assets.defs.partitions import posts_daily
 from enrichment_assets.lib.common.tables import shorten
 from enrichment_assets.lib.posts.landing import plan_runs
-from enrichment_assets.storage import create_database_engine, reading, upgrade_to_head
+from enrichment_assets.resources.database import open_database
+from enrichment_assets.storage import reading
 from enrichment_assets.storage.tables import channels, metadata, posts
 
 SAMPLE_POSTS = Path(__file__).resolve().parent.parent / "data" / "sample" / "posts"
@@ -53,6 +54,8 @@ def copy_sample(source: Path, landing: Path) -> int:
 def run_batches(graph, keys: Iterable[dg.AssetKey]) -> list[list[dg.AssetKey]]:
     """Assets in dependency order, cut into the fewest runs that share one partitions
     definition each (one Dagster run cannot mix partitionings)."""
+    from enrichment_assets.defs.partitions import posts_daily  # after the settings are checked
+
     remaining = set(keys)
 
     def partitions_of(key):
@@ -89,6 +92,8 @@ def run_batches(graph, keys: Iterable[dg.AssetKey]) -> list[list[dg.AssetKey]]:
 def run_tags(partitions_def, sample_days: tuple[str, str] | None) -> list[dict]:
     """The runs one batch needs: one range run for post days, the latest day for other daily
     assets, one run per key (or one range run) for static partitions, one run otherwise."""
+    from enrichment_assets.defs.partitions import posts_daily  # after the settings are checked
+
     if partitions_def is None:
         return [{}]
     if partitions_def == posts_daily:
@@ -102,15 +107,27 @@ def run_tags(partitions_def, sample_days: tuple[str, str] | None) -> list[dict]:
 
 def sample_day_range(landing: Path) -> tuple[str, str] | None:
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
-    plan = plan_runs(landing, {}, settings.posts_start_date(), tomorrow)
+    plan = plan_runs(landing, {}, settings.PostsSettings.load().posts_start_date, tomorrow)
     if not plan.ranges:
         return None
     return plan.ranges[0][0].isoformat(), plan.ranges[-1][1].isoformat()
 
 
 def main() -> int:
+    """Exit 2 with one line on stderr when a setting is bad or the database cannot be reached."""
+    try:
+        settings.check_all()
+        database_url = settings.DatabaseSettings.load().database_url.get_secret_value()
+        open_database(database_url).dispose()
+    except settings.SettingsError as error:
+        print(f"demo: {error}", file=sys.stderr)
+        return 2
+    return _materialize_everything(database_url)
+
+
+def _materialize_everything(database_url: str) -> int:
     instance = dg.DagsterInstance.get()
-    landing = settings.landing_dir()
+    landing = settings.PostsSettings.load().landing_dir
     print(f"landing folder {landing}: {copy_sample(SAMPLE_POSTS, landing)} sample files copied")
     definitions = defs()
     graph = definitions.resolve_asset_graph()
@@ -134,7 +151,7 @@ def main() -> int:
             )
             runs += 1
             _print_materializations(result, batch)
-    _print_summary(instance, runs)
+    _print_summary(instance, runs, database_url)
     return 0
 
 
@@ -152,9 +169,8 @@ def _print_materializations(result: dg.ExecuteInProcessResult, batch) -> None:
         print(f"  check {mark} {check.asset_key.to_user_string()}.{check.check_name}")
 
 
-def _print_summary(instance: dg.DagsterInstance, runs: int) -> None:
-    engine = create_database_engine(settings.database_url())
-    upgrade_to_head(engine)
+def _print_summary(instance: dg.DagsterInstance, runs: int, database_url: str) -> None:
+    engine = open_database(database_url)
     print(f"\n=== summary: {runs} runs, database {engine.url.render_as_string(hide_password=True)}")
     with reading(engine) as connection:
         for table in metadata.sorted_tables:

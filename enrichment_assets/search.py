@@ -6,11 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from enrichment_assets import settings
-from enrichment_assets.lib.embeddings.models import embedding_model_name, load_sentence_transformer
+from enrichment_assets.lib.embeddings.models import load_sentence_transformer
 from enrichment_assets.lib.embeddings.similarity import describe_hits, nearest
+from enrichment_assets.resources.database import open_database
 from enrichment_assets.resources.embedder import canonical_model_name
-from enrichment_assets.storage import create_database_engine, redact_url, upgrade_to_head
+from enrichment_assets.settings import DatabaseSettings, EmbeddingsSettings, SettingsError
+from enrichment_assets.storage import redact_url
 from enrichment_assets.storage.embeddings import other_models, stored_dim
 
 
@@ -42,17 +43,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.k < 1:
         print("-k must be at least 1", file=sys.stderr)
         return 2
-    url = args.database_url or settings.database_url()
-    model = canonical_model_name(args.model or embedding_model_name())
-    engine = create_database_engine(url)
+    try:  # a bad setting or an unreachable database: one line, no traceback
+        embeddings = EmbeddingsSettings.load()
+        url = args.database_url or DatabaseSettings.load().database_url.get_secret_value()
+        engine = open_database(url, "--database-url" if args.database_url else "DATABASE_URL")
+    except SettingsError as error:
+        print(f"search: {error}", file=sys.stderr)
+        return 2
+    model = canonical_model_name(args.model or embeddings.embedding_model)
     try:
-        upgrade_to_head(engine)
         with engine.connect() as connection:
             has_vectors = stored_dim(connection, args.kind, model) is not None
         hits = []
         if has_vectors:  # else fail fast, without loading the model
             _quiet_model_loading()
-            encoder = load_sentence_transformer(model, device=settings.embedding_device())
+            encoder = load_sentence_transformer(model, device=embeddings.embedding_device)
             query = encoder.encode([args.text], normalize_embeddings=True, show_progress_bar=False)
             hits = nearest(engine, args.kind, model, query[0], args.k)
         if not hits:

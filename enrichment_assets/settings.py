@@ -1,219 +1,302 @@
-"""Every environment variable the project reads, with its default, in one place.
+"""Every environment variable the project reads, typed, with its default, in one place.
 
-Values are read when a function is called (inside a run or a sensor tick), never at import
-time, so definitions load with nothing set and tests can change the environment freely.
+One group of settings per domain (pydantic-settings models); a group is built from the
+environment and the project's `.env` each time `load()` is called (when a run's resources are
+set up, at a sensor tick, when a command starts), never at import, so definitions load with
+nothing set and tests can change the environment freely. Empty values mean unset. A bad value
+raises `SettingsError`, whose message is one line naming the variable and never a secret's value.
+Variables already set in the process environment win over `.env`.
+
+Only this module and `resources/` read the environment: assets get these values through a
+resource field or a run-config knob, and `lib/` through arguments.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-DEFAULT_DATABASE_URL = "sqlite:///.data/enrichment.db"
-DEFAULT_LANDING_DIR = "data/landing"
-DEFAULT_POSTS_START_DATE = "2020-01-01"
-
-
-def env(name: str, default: str | None = None) -> str | None:
-    """An environment variable, with empty strings treated as unset."""
-    value = os.environ.get(name, "").strip()
-    return value or default
-
-
-def database_url() -> str:
-    return env("DATABASE_URL", DEFAULT_DATABASE_URL)
-
-
-def landing_dir() -> Path:
-    return Path(env("LANDING_DIR", DEFAULT_LANDING_DIR))
-
-
-def posts_start_date() -> date:
-    raw = env("POSTS_START_DATE", DEFAULT_POSTS_START_DATE)
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as error:
-        raise ValueError(f"POSTS_START_DATE must be YYYY-MM-DD, got {raw!r}") from error
-
-
-# --- LLM enrichment (issue 3) ---------------------------------------------------------------
-
-DEFAULT_GROQ_MODEL = "llama-3.1-8b-instant"
-DEFAULT_ENRICHMENT_RATE_LIMIT = 30  # requests/min: Groq's free-tier RPM for most chat models
-DEFAULT_ENRICHMENT_TOKENS_PER_MINUTE = 6000  # Groq's free-tier TPM for llama-3.1-8b-instant
-DEFAULT_LLM_MAX_CONCURRENCY = 8
-DEFAULT_LLM_DAILY_BUDGET_USD = 5.0
-DEFAULT_ENRICHMENT_ERROR_RATE_THRESHOLD = 0.1
-
-
-def _number(name: str, default: float, cast: type = float, minimum: float = 0) -> float:
-    raw = env(name)
-    if raw is None:
-        return cast(default)
-    try:
-        value = cast(raw)
-    except ValueError as error:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from error
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {raw!r}")
-    return value
-
-
-# --- web: crawler, link janitor, cache -------------------------------------------------------
-def http_allow_private_hosts() -> list[str]:
-    """Hosts fetched even though they resolve to private/loopback addresses (tests only)."""
-    raw = env("HTTP_ALLOW_PRIVATE_HOSTS", "") or ""
-    return [host.strip() for host in raw.split(",") if host.strip()]
-
-
-def http_user_agent() -> str | None:
-    return env("HTTP_USER_AGENT")
-
-
-def http_connect_timeout() -> float:
-    return _number("HTTP_CONNECT_TIMEOUT", 3.0)
-
-
-def http_read_timeout() -> float:
-    return _number("HTTP_READ_TIMEOUT", 10.0)
-
-
-def http_max_bytes() -> int:
-    return _number("HTTP_MAX_BYTES", 5_000_000, int, 1)
-
-
-def http_max_concurrency() -> int:
-    return _number("HTTP_MAX_CONCURRENCY", 64, int, 1)
-
-
-def http_per_host_concurrency() -> int:
-    return _number("HTTP_PER_HOST_CONCURRENCY", 4, int, 1)
-
-
-def http_per_host_interval() -> float:
-    return _number("HTTP_PER_HOST_INTERVAL", 0.2)
-
-
-def http_cache_ttl_seconds() -> float:
-    return _number("HTTP_CACHE_TTL_SECONDS", 86_400.0)
-
-
-def crawl_max_links_per_post() -> int:
-    return _number("CRAWL_MAX_LINKS_PER_POST", 3, int, 1)
-
-
-def link_strikes_to_break() -> int:
-    return _number("LINK_STRIKES_TO_BREAK", 3, int, 1)
-
-
-def link_check_limit() -> int:
-    return _number("LINK_CHECK_LIMIT", 5000, int, 1)
-
-
-def link_broken_jump_min() -> int:
-    return _number("LINK_BROKEN_JUMP_MIN", 10, int, 1)
-
-
-def groq_api_key() -> str | None:
-    return env("GROQ_API_KEY")
-
-
-def groq_base_url() -> str | None:
-    """None means the SDK default (https://api.groq.com); the SDK appends /openai/v1/…"""
-    return env("GROQ_BASE_URL")
-
-
-def groq_model() -> str:
-    return env("GROQ_MODEL", DEFAULT_GROQ_MODEL)
-
-
-def llm_provider() -> str:
-    """`groq`, `local` or `none`; default `groq` when GROQ_API_KEY is set, else `local`."""
-    value = (env("LLM_PROVIDER") or ("groq" if groq_api_key() else "local")).lower()
-    if value not in {"groq", "local", "none"}:
-        raise ValueError(f"LLM_PROVIDER must be groq, local or none, got {value!r}")
-    return value
-
-
-def enrichment_rate_limit() -> float:
-    """Requests per minute, shared by every run and process."""
-    return _number("ENRICHMENT_RATE_LIMIT", DEFAULT_ENRICHMENT_RATE_LIMIT)
-
-
-def enrichment_tokens_per_minute() -> float:
-    """Tokens per minute, shared by every run and process (0 = no token limit)."""
-    return _number("ENRICHMENT_TOKENS_PER_MINUTE", DEFAULT_ENRICHMENT_TOKENS_PER_MINUTE)
-
-
-def llm_max_concurrency() -> int:
-    return max(1, _number("LLM_MAX_CONCURRENCY", DEFAULT_LLM_MAX_CONCURRENCY, int))
-
-
-def llm_daily_budget_usd() -> float:
-    """Estimated spend per UTC day across all runs; 0 = no cap."""
-    return _number("LLM_DAILY_BUDGET_USD", DEFAULT_LLM_DAILY_BUDGET_USD)
-
-
-def llm_prices() -> str | None:
-    """Optional JSON price table overriding the built-in one (USD per million tokens)."""
-    return env("LLM_PRICES")
-
-
-def enrichment_error_rate_threshold() -> float:
-    return _number("ENRICHMENT_ERROR_RATE_THRESHOLD", DEFAULT_ENRICHMENT_ERROR_RATE_THRESHOLD)
-
-
-# --- Dataset catalog (Hugging Face, Kaggle, Meta Kaggle) ---------------------------------------
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+# Read by every `load()`; None reads the process environment only (the tests set it so).
+ENV_FILE: Path | None = PROJECT_ROOT / ".env"
+
+DEFAULT_DATABASE_URL = "sqlite:///.data/enrichment.db"
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 DEFAULT_KAGGLE_API_ENDPOINT = "https://api.kaggle.com"
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+# Variables Dagster itself reads (dagster.yaml, deploy/*.yaml, the Celery executor's config):
+# listed in .env.example and docs/configuration.md, but no setting of the application.
+DAGSTER_VARIABLES = ("DAGSTER_HOME", "DAGSTER_POSTGRES_URL", "CELERY_BROKER_URL",
+                     "CELERY_RESULT_BACKEND")  # fmt: skip
 
 
-def hf_endpoint() -> str | None:
-    """HF_ENDPOINT, or None when unset (the catalog then reads the bundled sample)."""
-    return env("HF_ENDPOINT")
+class SettingsError(ValueError):
+    """A setting has a bad value; the message is one line naming it (never a secret's value)."""
 
 
-def hf_token() -> str | None:
-    return env("HF_TOKEN")
+class DatabaseUrl(SecretStr):
+    """A SQLAlchemy URL whose password never prints: shown with the password masked."""
+
+    def _display(self) -> str:
+        return redact(self.get_secret_value())
 
 
-def kaggle_api_endpoint() -> str | None:
-    """KAGGLE_API_ENDPOINT, or None when unset."""
-    return env("KAGGLE_API_ENDPOINT")
-
-
-def kaggle_username() -> str | None:
-    return env("KAGGLE_USERNAME")
-
-
-def kaggle_key() -> str | None:
-    return env("KAGGLE_KEY")
-
-
-def meta_kaggle_dir() -> Path:
-    """Where Datasets.csv and DatasetVersions.csv are; the bundled sample pair by default."""
-    return Path(env("META_KAGGLE_DIR", str(SAMPLE_DIR / "meta_kaggle")))
-
-
-DEFAULT_EMBEDDING_BATCH_SIZE = 32
-DEFAULT_EMBEDDING_DEVICE = "cpu"
-
-
-def embedding_batch_size() -> int:
-    raw = env("EMBEDDING_BATCH_SIZE", str(DEFAULT_EMBEDDING_BATCH_SIZE))
+def redact(url: str) -> str:
+    """`url` with its password masked, safe for logs, metadata and errors."""
     try:
-        value = int(raw)
-    except ValueError as error:
-        raise ValueError(f"EMBEDDING_BATCH_SIZE must be a positive integer, got {raw!r}") from error
-    if value < 1:
-        raise ValueError(f"EMBEDDING_BATCH_SIZE must be a positive integer, got {raw!r}")
-    return value
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: show nothing of it
+        return "<not a URL>"
 
 
-def embedding_device() -> str:
-    """`cpu`, `cuda`, `cuda:1`, `mps`…: anything torch accepts."""
-    return env("EMBEDDING_DEVICE", DEFAULT_EMBEDDING_DEVICE)
+PositiveInt = Annotated[int, Field(ge=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+
+
+class _Group(BaseSettings):
+    """One domain's settings. Field `foo_bar` is the variable FOO_BAR."""
+
+    model_config = SettingsConfigDict(
+        extra="ignore", allow_inf_nan=False, env_file_encoding="utf-8", validate_default=True
+    )
+    title: ClassVar[str] = ""
+    secrets: ClassVar[frozenset[str]] = frozenset()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_unset(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        cleaned = {}
+        for key, value in values.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if not value:
+                    continue
+            cleaned[key] = value
+        return cleaned
+
+    @classmethod
+    def load(cls) -> Self:
+        """The group as the environment (and `.env`) say now; SettingsError on a bad value."""
+        try:
+            return cls(_env_file=ENV_FILE)
+        except ValidationError as error:
+            raise SettingsError(_one_line(cls, error)) from None
+
+    @classmethod
+    def variables(cls) -> list[str]:
+        return [name.upper() for name in cls.model_fields]
+
+
+def _one_line(group: type[_Group], error: ValidationError) -> str:
+    problems = []
+    for item in error.errors():
+        field = str(item["loc"][0]) if item["loc"] else ""
+        kind, context = item["type"], item.get("ctx") or {}
+        if kind in ("float_parsing", "float_type"):
+            what = "must be a number"
+        elif kind in ("int_parsing", "int_type", "int_from_float"):
+            what = "must be a whole number"
+        elif kind == "greater_than_equal":
+            what = f"must be at least {context.get('ge'):g}"
+        elif kind == "finite_number":
+            what = "must be a finite number"
+        elif kind == "literal_error":
+            what = f"must be one of {context.get('expected')}"
+        else:
+            what = str(item["msg"]).removeprefix("Value error, ")
+        shown = "" if field in group.secrets else f", got {item.get('input')!r}"
+        problems.append(f"{field.upper()} {what}{shown}")
+    return "; ".join(problems).replace("\n", " ")
+
+
+class DatabaseSettings(_Group):
+    title: ClassVar[str] = "Database"
+    secrets: ClassVar[frozenset[str]] = frozenset({"database_url"})
+
+    database_url: DatabaseUrl = Field(
+        default=DatabaseUrl(DEFAULT_DATABASE_URL),
+        description="SQLAlchemy URL of the application database (its password never prints)",
+    )
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _a_url(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        try:
+            make_url(raw)
+        except Exception:
+            raise ValueError(
+                "is not a SQLAlchemy URL (e.g. postgresql+psycopg://user:pw@host/db)"
+            ) from None
+        return raw
+
+
+class PostsSettings(_Group):
+    title: ClassVar[str] = "Posts"
+
+    landing_dir: Path = Field(default=Path("data/landing"), description="where post files land")
+    posts_start_date: date = Field(
+        default=date(2020, 1, 1), description="first daily partition, YYYY-MM-DD"
+    )
+
+    @field_validator("posts_start_date", mode="before")
+    @classmethod
+    def _iso_day(cls, value: Any) -> Any:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError("must be YYYY-MM-DD") from None
+
+
+class WebSettings(_Group):
+    title: ClassVar[str] = "Web"
+
+    http_allow_private_hosts: str = Field(
+        default="", description="comma list of hosts fetched although private (tests only)"
+    )
+    http_user_agent: str | None = Field(default=None, description="User-Agent of every request")
+    http_connect_timeout: NonNegative = Field(default=3.0, description="seconds to connect")
+    http_read_timeout: NonNegative = Field(default=10.0, description="seconds between bytes")
+    http_max_bytes: PositiveInt = Field(default=5_000_000, description="size cap of a page")
+    http_max_concurrency: PositiveInt = Field(default=64, description="requests at once")
+    http_per_host_concurrency: PositiveInt = Field(default=4, description="at once, one host")
+    http_per_host_interval: NonNegative = Field(
+        default=0.2, description="seconds between starts to one host"
+    )
+    http_cache_ttl_seconds: NonNegative = Field(
+        default=86_400.0, description="reuse of a cached page or robots.txt"
+    )
+    crawl_max_links_per_post: PositiveInt = Field(default=3, description="pages crawled per post")
+    link_strikes_to_break: PositiveInt = Field(default=3, description="strikes before broken")
+    link_check_limit: PositiveInt = Field(default=5000, description="links checked per run")
+    link_broken_jump_min: PositiveInt = Field(
+        default=10, description="newly broken links that make the jump check warn"
+    )
+
+    def allowed_hosts(self) -> list[str]:
+        return parse_hosts(self.http_allow_private_hosts)
+
+
+def parse_hosts(raw: str) -> list[str]:
+    return [host.strip() for host in raw.split(",") if host.strip()]
+
+
+def _at_least_one(value: int) -> int:
+    return max(1, value)  # 0 concurrency would never start a call: it means one
+
+
+class EnrichmentSettings(_Group):
+    title: ClassVar[str] = "Enrichment"
+    secrets: ClassVar[frozenset[str]] = frozenset({"groq_api_key"})
+
+    llm_provider: Literal["groq", "local", "none"] | None = Field(
+        default=None, description="groq | local | none; unset: groq with a key, else local"
+    )
+    groq_api_key: SecretStr | None = Field(default=None, description="Groq API key")
+    groq_base_url: str | None = Field(default=None, description="Groq host; unset: SDK default")
+    groq_model: str = Field(default="llama-3.1-8b-instant", description="Groq chat model")
+    # Groq's free tier for most chat models: 30 requests and 6000 tokens a minute.
+    enrichment_rate_limit: NonNegative = Field(default=30.0, description="requests per minute")
+    enrichment_tokens_per_minute: NonNegative = Field(
+        default=6000.0, description="tokens per minute (0 = no token limit)"
+    )
+    llm_max_concurrency: Annotated[int, Field(ge=0), AfterValidator(_at_least_one)] = Field(
+        default=8, description="LLM calls in flight per step"
+    )
+    llm_daily_budget_usd: NonNegative = Field(
+        default=5.0, description="estimated spend per UTC day (0 = no cap)"
+    )
+    llm_prices: str | None = Field(default=None, description="JSON price table override")
+    enrichment_error_rate_threshold: NonNegative = Field(
+        default=0.1, description="share of error rows above which the checks fail"
+    )
+
+    @field_validator("llm_provider", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _default_provider(self) -> Self:
+        if self.llm_provider is None:
+            self.llm_provider = "groq" if self.groq_api_key else "local"
+        return self
+
+
+class DatasetsSettings(_Group):
+    title: ClassVar[str] = "Datasets"
+    secrets: ClassVar[frozenset[str]] = frozenset({"hf_token", "kaggle_key"})
+
+    hf_endpoint: str | None = Field(default=None, description="Hub endpoint; unset: sample")
+    hf_token: SecretStr | None = Field(default=None, description="Hub token")
+    kaggle_api_endpoint: str | None = Field(default=None, description="Kaggle API endpoint")
+    kaggle_username: str | None = Field(default=None, description="Kaggle user name")
+    kaggle_key: SecretStr | None = Field(default=None, description="Kaggle API key")
+    meta_kaggle_dir: Path = Field(
+        default=SAMPLE_DIR / "meta_kaggle", description="folder with the Meta Kaggle CSVs"
+    )
+
+
+class EmbeddingsSettings(_Group):
+    title: ClassVar[str] = "Embeddings"
+
+    embedding_model: str = Field(
+        default=DEFAULT_EMBEDDING_MODEL, description="sentence-transformers model or folder"
+    )
+    embedding_batch_size: PositiveInt = Field(default=32, description="texts per forward pass")
+    embedding_device: str = Field(default="cpu", description="torch device")
+
+
+class OperationsSettings(_Group):
+    title: ClassVar[str] = "Operations"
+    secrets: ClassVar[frozenset[str]] = frozenset({"alert_webhook_url"})
+
+    alert_webhook_url: SecretStr | None = Field(
+        default=None, description="where failed runs are posted (Slack-compatible JSON)"
+    )
+
+
+GROUPS: tuple[type[_Group], ...] = (
+    DatabaseSettings,
+    PostsSettings,
+    WebSettings,
+    EnrichmentSettings,
+    DatasetsSettings,
+    EmbeddingsSettings,
+    OperationsSettings,
+)
+
+
+def variables() -> dict[str, type[_Group]]:
+    """Every variable the application reads, and the group it belongs to."""
+    return {name: group for group in GROUPS for name in group.variables()}
+
+
+def check_all() -> None:
+    """Load every group: the first bad value raises SettingsError (for commands that run all)."""
+    problems = []
+    for group in GROUPS:
+        try:
+            group.load()
+        except SettingsError as error:
+            problems.append(str(error))
+    if problems:
+        raise SettingsError("; ".join(problems))

@@ -7,34 +7,31 @@ cloned from a template migrated once per session, so tests are isolated and fast
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy.engine import Engine
 
+from enrichment_assets import settings
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "TEST_POSTGRES_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 )
 POSTGRES_HOST = "postgres@127.0.0.1:5432"
-ENV_EXAMPLE = Path(__file__).resolve().parent.parent / ".env.example"
 
-# Every variable the project reads is in .env.example (a test checks it): a developer's shell
-# must not leak any of them into a test.
-PROJECT_ENVIRONMENT = sorted(
-    set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", ENV_EXAMPLE.read_text(), re.MULTILINE))
-)
+# Every variable the project reads (the settings model, and those Dagster reads itself): a
+# developer's shell, or a developer's .env, must not leak any of them into a test.
+PROJECT_ENVIRONMENT = sorted({*settings.variables(), *settings.DAGSTER_VARIABLES})
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     for name in PROJECT_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(settings, "ENV_FILE", None)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     # Kaggle clients read ~/.kaggle; a test must never see a real one.

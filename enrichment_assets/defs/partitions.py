@@ -1,16 +1,18 @@
 """Every PartitionsDefinition, defined once.
 
 Posts and everything computed from them are partitioned by the UTC day they were published.
-The first day comes from POSTS_START_DATE (read when definitions load: a partition set must be
-known before any run); one day past today is included so posts published today have a home.
+The first day is POSTS_START_DATE, read through `settings` when definitions load: the one
+setting read then rather than at run time, because Dagster must know a partition set before
+any run exists (a bad value fails the load with the setting's name). One day past today is
+included so posts published today have a home.
 """
 
 import dagster as dg
 
-from enrichment_assets import settings
+from enrichment_assets.settings import PostsSettings
 
 posts_daily = dg.DailyPartitionsDefinition(
-    start_date=settings.posts_start_date().isoformat(),
+    start_date=PostsSettings.load().posts_start_date.isoformat(),
     timezone="UTC",
     end_offset=1,
 )

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from enrichment_assets.resources.alerts import AlertsResource
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.resources.http import HttpResource
@@ -22,5 +23,6 @@ def resources() -> dg.Definitions:
             "hf": HuggingFaceResource(),
             "kaggle": KaggleResource(),
             "embedder": EmbedderResource(),
+            "alerts": AlertsResource(),
         }
     )

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import dagster as dg
 import numpy as np
 from pydantic import Field, PrivateAttr
 
-from enrichment_assets import settings
 from enrichment_assets.lib.embeddings.models import (
     DEFAULT_EMBEDDING_MODEL,
-    embedding_model_name,
     load_sentence_transformer,
 )
+from enrichment_assets.resources._config import SettingsResource, field_or_setting
+from enrichment_assets.settings import EmbeddingsSettings
 
 # Names that load the same packaged weights are one model: switching between them re-embeds
 # nothing. Any other name is another model, even if its files happen to be identical.
@@ -25,10 +24,12 @@ def canonical_model_name(name: str) -> str:
     return DEFAULT_EMBEDDING_MODEL if name in _PACKAGED_NAMES else name
 
 
-class EmbedderResource(dg.ConfigurableResource):
+class EmbedderResource(SettingsResource):
     """Encodes texts with a sentence-transformers model (default: the packaged
     all-MiniLM-L6-v2, offline). The model is loaded on first use, once per process, so a run
     with nothing to encode never pays for it."""
+
+    settings_groups = (EmbeddingsSettings,)
 
     model_name: str | None = Field(
         default=None, description="model name or local folder; unset means EMBEDDING_MODEL"
@@ -45,13 +46,15 @@ class EmbedderResource(dg.ConfigurableResource):
     @property
     def model(self) -> str:
         """The model's identity: every vector is stored and searched under this name."""
-        return canonical_model_name(self.model_name or embedding_model_name())
+        setting = self.settings(EmbeddingsSettings).embedding_model
+        return canonical_model_name(field_or_setting(self.model_name, setting))
 
     def resolved_batch_size(self) -> int:
-        return self.batch_size or settings.embedding_batch_size()
+        setting = self.settings(EmbeddingsSettings).embedding_batch_size
+        return field_or_setting(self.batch_size, setting)
 
     def resolved_device(self) -> str:
-        return self.device or settings.embedding_device()
+        return field_or_setting(self.device, self.settings(EmbeddingsSettings).embedding_device)
 
     def sentence_transformer(self):
         if self._model is None:

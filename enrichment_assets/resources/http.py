@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-import dagster as dg
 from pydantic import Field
 from sqlalchemy.engine import Engine
 
-from enrichment_assets import settings
 from enrichment_assets.lib.web.fetch import Fetcher
 from enrichment_assets.lib.web.policy import DEFAULT_USER_AGENT, FetchPolicy
+from enrichment_assets.resources._config import SettingsResource, field_or_setting
+from enrichment_assets.settings import WebSettings, parse_hosts
 from enrichment_assets.storage.web import DatabaseResponseCache
 
 
-class HttpResource(dg.ConfigurableResource):
+class HttpResource(SettingsResource):
     """httpx.AsyncClient behind the SSRF guard (every hop vetted, connections pinned to the
     checked address), robots.txt, per-host limits and pacing, a size cap, HTML-only page
     fetches and a response cache in the database. Every field unset means "from the
-    environment" (HTTP_* variables)."""
+    environment" (HTTP_* variables). The web layer's other settings (crawl and link janitor)
+    reach the assets through `web()`, where a run-config knob may override them."""
+
+    settings_groups = (WebSettings,)
 
     user_agent: str | None = Field(default=None, description="HTTP_USER_AGENT")
     allow_private_hosts: str | None = Field(
@@ -33,26 +36,27 @@ class HttpResource(dg.ConfigurableResource):
     cache_ttl_seconds: float | None = Field(default=None, description="HTTP_CACHE_TTL_SECONDS")
     respect_robots: bool = True
 
-    def policy(self) -> FetchPolicy:
-        def pick(value, getter):
-            return getter() if value is None else value
+    def web(self) -> WebSettings:
+        """The web settings this run uses (crawl and link-janitor defaults among them)."""
+        return self.settings(WebSettings)
 
-        allowed = (
-            settings.http_allow_private_hosts()
-            if self.allow_private_hosts is None
-            else [host.strip() for host in self.allow_private_hosts.split(",") if host.strip()]
+    def policy(self) -> FetchPolicy:
+        web = self.web()
+        allowed = parse_hosts(
+            field_or_setting(self.allow_private_hosts, web.http_allow_private_hosts)
         )
+        user_agent = field_or_setting(self.user_agent, web.http_user_agent)
         return FetchPolicy(
-            user_agent=pick(self.user_agent, settings.http_user_agent) or DEFAULT_USER_AGENT,
-            connect_timeout=pick(self.connect_timeout, settings.http_connect_timeout),
-            read_timeout=pick(self.read_timeout, settings.http_read_timeout),
-            max_bytes=pick(self.max_bytes, settings.http_max_bytes),
-            max_concurrency=pick(self.max_concurrency, settings.http_max_concurrency),
-            per_host_concurrency=pick(
-                self.per_host_concurrency, settings.http_per_host_concurrency
+            user_agent=user_agent or DEFAULT_USER_AGENT,
+            connect_timeout=field_or_setting(self.connect_timeout, web.http_connect_timeout),
+            read_timeout=field_or_setting(self.read_timeout, web.http_read_timeout),
+            max_bytes=field_or_setting(self.max_bytes, web.http_max_bytes),
+            max_concurrency=field_or_setting(self.max_concurrency, web.http_max_concurrency),
+            per_host_concurrency=field_or_setting(
+                self.per_host_concurrency, web.http_per_host_concurrency
             ),
-            per_host_interval=pick(self.per_host_interval, settings.http_per_host_interval),
-            cache_ttl=pick(self.cache_ttl_seconds, settings.http_cache_ttl_seconds),
+            per_host_interval=field_or_setting(self.per_host_interval, web.http_per_host_interval),
+            cache_ttl=field_or_setting(self.cache_ttl_seconds, web.http_cache_ttl_seconds),
             respect_robots=self.respect_robots,
             allowed_hosts=tuple(allowed),
         )

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 from pydantic import Field
 
-from enrichment_assets import settings
+from enrichment_assets.resources._config import SettingsResource, field_or_setting
+from enrichment_assets.settings import PostsSettings
 
 
-class LandingResource(dg.ConfigurableResource):
+class LandingResource(SettingsResource):
     """Where post files land (`LANDING_DIR`) and the first day posts are kept from
     (`POSTS_START_DATE`); older posts are counted and reported, never stored."""
+
+    settings_groups = (PostsSettings,)
 
     path: str | None = Field(default=None, description="unset means LANDING_DIR, else data/landing")
     start_date: str | None = Field(
@@ -21,9 +23,8 @@ class LandingResource(dg.ConfigurableResource):
     )
 
     def directory(self) -> Path:
-        return Path(self.path) if self.path else settings.landing_dir()
+        return Path(field_or_setting(self.path, self.settings(PostsSettings).landing_dir))
 
     def first_day(self) -> date:
-        return (
-            date.fromisoformat(self.start_date) if self.start_date else settings.posts_start_date()
-        )
+        chosen = None if self.start_date is None else date.fromisoformat(self.start_date)
+        return field_or_setting(chosen, self.settings(PostsSettings).posts_start_date)

@@ -1,19 +1,18 @@
 """`llm`: chat completions with structured output, shared rate limits, a cache and a usage log.
 
 Provider from LLM_PROVIDER: `groq` (the groq SDK; GROQ_API_KEY, GROQ_BASE_URL, GROQ_MODEL),
-`local` (offline: the packaged MiniLM and a sentiment lexicon; the default without a key) or
-`none` (skip, with a reason). Every field left unset is read from the environment at run time.
+`local` (offline: the EMBEDDING_MODEL encoder and a sentiment lexicon; the default without a
+key) or `none` (skip, with a reason). Every field left unset is read from the settings when a
+run starts.
 """
 
 from __future__ import annotations
 
 import threading
 
-import dagster as dg
 from pydantic import Field
 from sqlalchemy.engine import Engine
 
-from enrichment_assets import settings
 from enrichment_assets.lib.enrichment.cache import LLMCache
 from enrichment_assets.lib.enrichment.client import GroqChatClient
 from enrichment_assets.lib.enrichment.limiter import SharedRateLimiter
@@ -27,28 +26,33 @@ from enrichment_assets.lib.enrichment.workflow import (
     NoProviderBackend,
     llm_task,
 )
+from enrichment_assets.resources._config import SettingsResource, field_or_setting
+from enrichment_assets.settings import EmbeddingsSettings, EnrichmentSettings
 
-_local_enricher = None
+PROVIDERS = ("groq", "local", "none")
+
+_local_enrichers: dict[str, object] = {}
 _local_lock = threading.Lock()
 
 
-def shared_local_enricher():
-    """One local enricher per process: the model and label vectors load once."""
-    global _local_enricher
+def shared_local_enricher(model_name: str):
+    """One local enricher per process and encoder: the model and label vectors load once."""
     with _local_lock:
-        if _local_enricher is None:
+        if model_name not in _local_enrichers:
             from enrichment_assets.lib.enrichment.local import LocalEnricher
 
-            _local_enricher = LocalEnricher()
-        return _local_enricher
+            _local_enrichers[model_name] = LocalEnricher(model_name)
+        return _local_enrichers[model_name]
 
 
 class LLMNotConfigured(Exception):
     """A setting is missing or wrong; the message names it and holds no secret."""
 
 
-class LLMResource(dg.ConfigurableResource):
-    """The LLM used by enrichment and tagging; see the README for every setting."""
+class LLMResource(SettingsResource):
+    """The LLM used by enrichment and tagging; docs/configuration.md lists every setting."""
+
+    settings_groups = (EnrichmentSettings, EmbeddingsSettings)
 
     provider: str | None = Field(default=None, description="groq | local | none (LLM_PROVIDER)")
     base_url: str | None = Field(default=None, description="GROQ_BASE_URL (SDK default if unset)")
@@ -66,14 +70,18 @@ class LLMResource(dg.ConfigurableResource):
         default=5, description="attempts per text on 429, timeout and 5xx before `error`"
     )
 
+    def enrichment(self) -> EnrichmentSettings:
+        """The enrichment settings this run uses (the checks' error-rate threshold among them)."""
+        return self.settings(EnrichmentSettings)
+
     def resolved_provider(self) -> str:
-        value = (self.provider or settings.llm_provider()).lower()
-        if value not in {"groq", "local", "none"}:
+        value = field_or_setting(self.provider, self.enrichment().llm_provider).lower()
+        if value not in PROVIDERS:
             raise LLMNotConfigured(f"LLM_PROVIDER must be groq, local or none, got {value!r}")
         return value
 
     def resolved_model(self) -> str:
-        return self.model or settings.groq_model()
+        return field_or_setting(self.model, self.enrichment().groq_model)
 
     def backend(
         self,
@@ -83,51 +91,43 @@ class LLMResource(dg.ConfigurableResource):
         prompt_version: str | None = None,
         force: bool = False,
     ) -> Backend:
+        settings = self.enrichment()
         provider = self.resolved_provider()
         if provider == "none":
             return NoProviderBackend()
         if provider == "local":
-            return LocalBackend(shared_local_enricher, kind, prompt_version)
-        api_key = settings.groq_api_key()
-        if not api_key:
+            encoder = self.settings(EmbeddingsSettings).embedding_model
+            return LocalBackend(
+                lambda: shared_local_enricher(encoder), kind, prompt_version, model_name=encoder
+            )
+        if settings.groq_api_key is None:
             raise LLMNotConfigured(
                 "LLM_PROVIDER is groq but GROQ_API_KEY is not set: set GROQ_API_KEY, "
                 "or LLM_PROVIDER=local to enrich offline"
             )
         model = self.resolved_model()
-        base_url = self.base_url or settings.groq_base_url()
+        base_url = field_or_setting(self.base_url, settings.groq_base_url)
         if base_url and base_url.rstrip("/").endswith("/openai/v1"):
             raise LLMNotConfigured(
                 f"GROQ_BASE_URL must be the host only (e.g. https://api.groq.com), got "
                 f"{base_url!r}: the groq SDK appends /openai/v1/chat/completions itself"
             )
         client = GroqChatClient(
-            api_key=api_key,
+            api_key=settings.groq_api_key.get_secret_value(),
             model=model,
             base_url=base_url,
             timeout_seconds=self.timeout_seconds,
         )
-        rpm = (
-            self.requests_per_minute
-            if self.requests_per_minute is not None
-            else settings.enrichment_rate_limit()
-        )
-        tpm = (
-            self.tokens_per_minute
-            if self.tokens_per_minute is not None
-            else settings.enrichment_tokens_per_minute()
-        )
-        budget = (
-            self.daily_budget_usd
-            if self.daily_budget_usd is not None
-            else settings.llm_daily_budget_usd()
-        )
-        concurrency = self.max_concurrency or settings.llm_max_concurrency()
+        rpm = field_or_setting(self.requests_per_minute, settings.enrichment_rate_limit)
+        tpm = field_or_setting(self.tokens_per_minute, settings.enrichment_tokens_per_minute)
+        budget = field_or_setting(self.daily_budget_usd, settings.llm_daily_budget_usd)
+        # At least one call in flight: 0 would never start one (LLM_MAX_CONCURRENCY=0 means 1).
+        concurrency = max(1, field_or_setting(self.max_concurrency, settings.llm_max_concurrency))
         limiter = SharedRateLimiter(
             engine, key=f"groq:{base_url or 'default'}:{model}", requests_per_minute=rpm,
             tokens_per_minute=tpm,
         )  # fmt: skip
-        prices = PriceTable.from_json(settings.llm_prices())
+        prices = PriceTable.from_json(settings.llm_prices)
 
         def runner_for(task: Task) -> LLMRunner:
             return LLMRunner(

@@ -301,20 +301,6 @@ def duplicate_keys(engine: Engine, source: str) -> list[str]:
         )
 
 
-def preview_markdown(records: Sequence[DatasetRecord]) -> str:
-    """A small markdown table of what a run wrote (no pandas needed)."""
-    lines = ["| id | title | owner | modified | downloads | likes |", "|---|---|---|---|---|---|"]
-    for record in records:
-        title = (record.title or "").replace("|", "\\|").replace("\n", " ")[:60]
-        modified = record.source_modified_at.isoformat() if record.source_modified_at else ""
-        lines.append(
-            f"| {record.external_id} | {title} | {record.owner or ''} | {modified} "
-            f"| {record.downloads if record.downloads is not None else ''} "
-            f"| {record.likes if record.likes is not None else ''} |"
-        )
-    return "\n".join(lines)
-
-
 def iter_batches(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):

@@ -36,6 +36,7 @@ from enrichment_assets_tests.datasets.conftest import (
 )
 from enrichment_assets_tests.fakes.base import Reply
 from enrichment_assets_tests.fakes.hf_hub import FakeHub
+from enrichment_assets_tests.support.retries import without_retry_policy
 
 DAY = "2026-11-21"  # every sample entry was modified before this day
 
@@ -269,6 +270,7 @@ def test_seed_resumes_after_a_kill_without_duplicates(db, monkeypatch, reader, w
             "meta_kaggle_datasets": {"config": {"batch_size": 3, "careful": reader == "careful"}}
         }
     }
+    without_retry_policy(monkeypatch, meta_kaggle_datasets)
     with pytest.raises(KeyboardInterrupt):
         dg.materialize([meta_kaggle_datasets], resources=_resources(db), run_config=config)
     assert len(_rows(db, "kaggle")) == 3
@@ -318,6 +320,7 @@ def test_hf_feed_killed_mid_walk_resumes_without_duplicates(db, fake_hub, monkey
 
     monkeypatch.setattr(store, "save_batch", dying_save_batch)
     hf = HuggingFaceResource(endpoint=fake_hub.url)
+    without_retry_policy(monkeypatch, hf_datasets)
     with pytest.raises(KeyboardInterrupt):
         dg.materialize([hf_datasets], resources=_resources(db, hf), partition_key=DAY)
     assert len(_rows(db, "huggingface")) == 3
@@ -344,6 +347,7 @@ def test_kaggle_details_killed_mid_batch_resume_without_duplicates(db, fake_kagg
 
     monkeypatch.setattr(jobs, "mark_enriched", dying_mark_enriched)  # the third dataset dies
     kaggle = KaggleResource(api_endpoint=fake_kaggle.url, username="tester", key="secret-key-123")
+    without_retry_policy(monkeypatch, kaggle_dataset_details)
     with pytest.raises(KeyboardInterrupt):
         dg.materialize([kaggle_dataset_details], resources=_resources(db, kaggle=kaggle))
     assert store.status_counts(db.engine, "kaggle") == {"enriched": 2, "pending": 6}

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from enrichment_assets.lib.common.tables import md_table_of_dicts
 from enrichment_assets.lib.embeddings.similarity import (
     figures,
     figures_agree,
-    markdown_table,
     near_duplicate_groups,
     top_k,
 )
@@ -141,8 +141,8 @@ def test_pgvector_statements_match_the_index_they_rely_on():
     assert vectors.index_name("post", "a", 384) != vectors.index_name("post", "b", 384)
 
 
-def test_markdown_table_escapes_pipes_and_newlines():
-    table = markdown_table([{"a": "x|y", "b": "two\nlines"}])
+def test_metadata_table_escapes_pipes_and_newlines():
+    table = md_table_of_dicts([{"a": "x|y", "b": "two\nlines"}])
     assert table.splitlines() == ["| a | b |", "|---|---|", "| x\\|y | two lines |"]
 
 

@@ -11,6 +11,8 @@ import dagster as dg
 import pytest
 
 from enrichment_assets.defs.operations.sensors import run_failure_alert
+from enrichment_assets.resources.alerts import AlertsResource
+from enrichment_assets.resources.database import DatabaseResource
 
 
 class _Webhook(BaseHTTPRequestHandler):
@@ -40,9 +42,14 @@ def fragile() -> None:
     raise ValueError("upstream file vanished")
 
 
-def failed_run_context(instance):
-    result = dg.materialize([fragile], instance=instance, partition_key="2024-05-02",
-                            raise_on_error=False)  # fmt: skip
+@dg.asset
+def needs_the_database(db: DatabaseResource) -> None:
+    raise AssertionError("never reached: the resource fails first")
+
+
+def failed_run_context(instance, asset=fragile, partition_key="2024-05-02", resources=None):
+    result = dg.materialize([asset], instance=instance, partition_key=partition_key,
+                            resources=resources, raise_on_error=False)  # fmt: skip
     assert not result.success
     run = instance.get_run_by_id(result.run_id)
     failure_event = next(
@@ -55,6 +62,7 @@ def failed_run_context(instance):
         dagster_instance=instance,
         dagster_run=run,
         dagster_event=failure_event,
+        resources={"alerts": AlertsResource()},
     ).for_run_failure()
 
 
@@ -79,3 +87,19 @@ def test_without_a_webhook_the_alert_is_only_logged(capfd):
     logged = capfd.readouterr().err
     assert "no ALERT_WEBHOOK_URL set" in logged
     assert "failed in fragile: ValueError: upstream file vanished" in logged
+
+
+def test_a_run_that_failed_before_any_step_is_alerted_with_the_setting(webhook, monkeypatch):
+    url, received = webhook
+    monkeypatch.setenv("ALERT_WEBHOOK_URL", url)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://app:hunter2@127.0.0.1:1/nowhere")
+    with dg.instance_for_test() as instance:
+        context = failed_run_context(instance, needs_the_database, None, {"db": DatabaseResource()})
+        run_failure_alert(context)
+    (alert,) = received
+    assert alert["failed_steps"] == []
+    assert (
+        "DATABASE_URL: cannot connect to postgresql+psycopg://app:***@127.0.0.1:1/nowhere"
+        in (alert["text"])
+    )
+    assert "hunter2" not in json.dumps(alert)

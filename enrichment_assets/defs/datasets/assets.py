@@ -5,14 +5,16 @@ details of pending datasets from the API, and the newest datasets by update time
 feeds (Hugging Face, Kaggle latest) are partitioned by fetch day and walk down to a watermark.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import dagster as dg
 from pydantic import Field
 
 from enrichment_assets.defs.freshness import DAILY_FRESHNESS, HOURLY_FRESHNESS
+from enrichment_assets.defs.metadata import counts_table, table
 from enrichment_assets.defs.partitions import datasets_backfill_policy, datasets_daily
+from enrichment_assets.defs.retries import DATABASE_RETRY, NETWORK_RETRY
 from enrichment_assets.lib.datasets.feeds import window_for
 from enrichment_assets.lib.datasets.huggingface import HfAuthError
 from enrichment_assets.lib.datasets.jobs import (
@@ -26,7 +28,7 @@ from enrichment_assets.lib.datasets.jobs import (
 )
 from enrichment_assets.lib.datasets.kaggle_api import KAGGLE_PAGE_CAP, KaggleApiError
 from enrichment_assets.lib.datasets.meta_kaggle import MetaKaggleError
-from enrichment_assets.lib.datasets.records import HUGGINGFACE, KAGGLE
+from enrichment_assets.lib.datasets.records import HUGGINGFACE, KAGGLE, DatasetRecord
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.huggingface import HuggingFaceResource
 from enrichment_assets.resources.kaggle import KaggleCredentialsError, KaggleResource
@@ -66,6 +68,25 @@ class MetaKaggleConfig(dg.Config):
     )
 
 
+def _preview(records: Sequence[DatasetRecord]) -> dg.MetadataValue:
+    """What a run wrote, a few rows: sortable by downloads, likes or time."""
+    return table(
+        ["id", "title", "owner", "modified", "downloads", "likes"],
+        [
+            (
+                record.external_id,
+                record.title,
+                record.owner,
+                record.source_modified_at.isoformat() if record.source_modified_at else None,
+                record.downloads,
+                record.likes,
+            )
+            for record in records
+        ],
+        max_width=60,
+    )
+
+
 def _feed_metadata(result: FeedResult, engine, source: str, origin: str) -> dict:
     counts = store.status_counts(engine, source)
     metadata = {
@@ -76,9 +97,9 @@ def _feed_metadata(result: FeedResult, engine, source: str, origin: str) -> dict
         "stopped_by": result.stopped_by or "",
         "watermark_before": result.watermark_before.isoformat() if result.watermark_before else "",
         "watermark": result.watermark_after.isoformat() if result.watermark_after else "",
-        "status_counts": counts,
+        "status_counts": counts_table(counts, "status", "datasets"),
         "origin": origin,
-        "preview": dg.MetadataValue.md(store.preview_markdown(result.summary.preview)),
+        "preview": _preview(result.summary.preview),
     }
     if result.gap:
         lower, upper = result.gap
@@ -124,6 +145,7 @@ def _kaggle_catalog(kaggle: KaggleResource, refused: str) -> Iterator:
     partitions_def=datasets_daily,
     backfill_policy=datasets_backfill_policy,
     freshness_policy=DAILY_FRESHNESS,
+    retry_policy=NETWORK_RETRY,
 )
 def hf_datasets(
     context: dg.AssetExecutionContext,
@@ -153,6 +175,7 @@ def hf_datasets(
 @dg.asset(
     group_name=GROUP,
     kinds={"kaggle", "sqlite", "postgres"},
+    retry_policy=DATABASE_RETRY,
 )
 def meta_kaggle_datasets(
     context: dg.AssetExecutionContext,
@@ -180,9 +203,9 @@ def meta_kaggle_datasets(
         ) from None
     for row in result.quarantined[:20]:
         context.log.warning(f"quarantined {row.file} line {row.line}: {row.reason}")
-    quarantine_table = "\n".join(
-        ["| file | line | reason |", "|---|---|---|"]
-        + [f"| {row.file} | {row.line} | {row.reason} |" for row in result.quarantined[:20]]
+    quarantine_table = table(
+        ["file", "line", "reason"],
+        [(row.file, row.line, row.reason) for row in result.quarantined[:20]],
     )
     counts = store.status_counts(db.engine, KAGGLE)
     return dg.MaterializeResult(
@@ -192,10 +215,10 @@ def meta_kaggle_datasets(
             **result.counts,
             "reader": result.reader,
             "quarantined": len(result.quarantined),
-            "quarantined_rows": dg.MetadataValue.md(quarantine_table),
-            "status_counts": counts,
+            "quarantined_rows": quarantine_table,
+            "status_counts": counts_table(counts, "status", "datasets"),
             "meta_kaggle_dir": str(directory),
-            "preview": dg.MetadataValue.md(store.preview_markdown(result.summary.preview)),
+            "preview": _preview(result.summary.preview),
         }
     )
 
@@ -206,6 +229,7 @@ def meta_kaggle_datasets(
     partitions_def=datasets_daily,
     backfill_policy=datasets_backfill_policy,
     freshness_policy=DAILY_FRESHNESS,
+    retry_policy=NETWORK_RETRY,
 )
 def kaggle_latest_datasets(
     context: dg.AssetExecutionContext,
@@ -234,6 +258,7 @@ def kaggle_latest_datasets(
     kinds={"kaggle", "sqlite", "postgres"},
     deps=[meta_kaggle_datasets, kaggle_latest_datasets],
     freshness_policy=HOURLY_FRESHNESS,
+    retry_policy=NETWORK_RETRY,
 )
 def kaggle_dataset_details(
     context: dg.AssetExecutionContext,
@@ -254,10 +279,7 @@ def kaggle_dataset_details(
             log=context.log.warning,
         )
     counts = store.status_counts(db.engine, KAGGLE)
-    errors = "\n".join(
-        ["| dataset | reason |", "|---|---|"]
-        + [f"| {ref} | {reason} |" for ref, reason in result.errors[:20]]
-    )
+    errors = table(["dataset", "reason"], result.errors[:20])
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": sum(counts.values()),
@@ -266,9 +288,9 @@ def kaggle_dataset_details(
             "updated": result.counts.get("updated", 0),
             "unchanged": result.counts.get("unchanged", 0),
             "still_to_enrich": counts.get(store.SEEDED, 0) + counts.get(store.PENDING, 0),
-            "status_counts": counts,
+            "status_counts": counts_table(counts, "status", "datasets"),
             "origin": kaggle.describe(),
-            "errors": dg.MetadataValue.md(errors),
-            "preview": dg.MetadataValue.md(store.preview_markdown(result.preview)),
+            "errors": errors,
+            "preview": _preview(result.preview),
         }
     )

@@ -5,12 +5,13 @@ from datetime import timedelta
 import dagster as dg
 from pydantic import Field
 
+from enrichment_assets.defs.metadata import counts_table, table_of_dicts
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
+from enrichment_assets.defs.retries import DATABASE_RETRY
 from enrichment_assets.lib.embeddings.similarity import (
     NEAR_DUPLICATE_MAX_GAP,
     NEAR_DUPLICATE_THRESHOLD,
     describe_entities,
-    markdown_table,
     refresh_near_duplicates,
 )
 from enrichment_assets.lib.embeddings.sync import (
@@ -90,9 +91,7 @@ def _sync_metadata(report: SyncReport, embedder: EmbedderResource) -> dict:
         if report.encode_seconds
         else 0.0,
         **report.counts(),
-        "counts": dg.MetadataValue.md(
-            markdown_table([{"what": k, "rows": v} for k, v in report.counts().items()])
-        ),
+        "counts": counts_table(report.counts(), "what"),
     }
 
 
@@ -104,6 +103,7 @@ def _sync_metadata(report: SyncReport, embedder: EmbedderResource) -> dict:
     kinds={"python", "sentence_transformers"},
     automation_condition=_follow_any_day,
     check_specs=[_check("post_embeddings")],
+    retry_policy=DATABASE_RETRY,
 )
 def post_embeddings(
     context: dg.AssetExecutionContext,
@@ -130,6 +130,7 @@ def post_embeddings(
     kinds={"python", "sentence_transformers"},
     automation_condition=_follow_catalog,
     check_specs=[_check("dataset_embeddings")],
+    retry_policy=DATABASE_RETRY,
 )
 def dataset_embeddings(
     context: dg.AssetExecutionContext,
@@ -159,7 +160,7 @@ def _sync(context, config, db, embedder, source, preview_columns: list[str]):
     metadata = _sync_metadata(report, embedder)
     preview = list(describe_entities(db.engine, source.entity_type, report.preview_ids).values())
     if preview:
-        metadata["preview"] = dg.MetadataValue.md(markdown_table(preview, preview_columns))
+        metadata["preview"] = table_of_dicts(preview, preview_columns)
     return dg.MaterializeResult(
         metadata=metadata, check_results=[_every_text_has_a_vector(db, source, report)]
     )
@@ -172,6 +173,7 @@ def _sync(context, config, db, embedder, source, preview_columns: list[str]):
     group_name="embeddings",
     kinds={"python", "numpy"},
     automation_condition=_follow_any_day,
+    retry_policy=DATABASE_RETRY,
 )
 def near_duplicate_posts(
     context: dg.AssetExecutionContext,

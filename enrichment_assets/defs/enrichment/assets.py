@@ -9,9 +9,12 @@ from enrichment_assets.defs.enrichment.checks import (
     enrichment_check_results,
     tags_check_results,
 )
+from enrichment_assets.defs.metadata import table
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
+from enrichment_assets.defs.retries import NETWORK_RETRY
 from enrichment_assets.lib.enrichment.usage import UsageContext
 from enrichment_assets.lib.enrichment.workflow import EnrichmentSummary, run_enrichment
+from enrichment_assets.resources._config import field_or_setting
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.llm import LLMNotConfigured, LLMResource
 
@@ -33,6 +36,17 @@ class EnrichmentConfig(dg.Config):
         default=None,
         description="Use this prompt version instead of the built-in one: a new version "
         "misses the cache and re-enriches every post in the selection.",
+    )
+    error_rate_threshold: float | None = Field(
+        default=None,
+        description="Share of posts in `error` above which the error-rate check fails; unset: "
+        "ENRICHMENT_ERROR_RATE_THRESHOLD (0.1).",
+    )
+
+
+def _error_rate_threshold(config: EnrichmentConfig, llm: LLMResource) -> float:
+    return field_or_setting(
+        config.error_rate_threshold, llm.enrichment().enrichment_error_rate_threshold
     )
 
 
@@ -128,7 +142,7 @@ def _metadata(summary: EnrichmentSummary) -> dict:
 def _preview(summary: EnrichmentSummary) -> dg.MetadataValue:
     if not summary.preview:
         return dg.MetadataValue.md("_no row written in this run_")
-    lines = ["| post | channel | status | answer |", "|---|---|---|---|"]
+    rows = []
     for row in summary.preview:
         payload = row["payload"] or {}
         if row["kind"] == "tags":
@@ -139,9 +153,8 @@ def _preview(summary: EnrichmentSummary) -> dg.MetadataValue:
             )
         else:
             answer = row["error"] or ""
-        answer = answer.replace("|", "/")[:120]
-        lines.append(f"| {row['post_id']} | {row['channel']} | {row['status']} | {answer} |")
-    return dg.MetadataValue.md("\n".join(lines))
+        rows.append([row["post_id"], row["channel"], row["status"], answer])
+    return table(["post", "channel", "status", "answer"], rows, max_width=120)
 
 
 @dg.asset(
@@ -153,6 +166,7 @@ def _preview(summary: EnrichmentSummary) -> dg.MetadataValue:
     pool="llm",
     group_name="enrichment",
     kinds={"groq", "python"},
+    retry_policy=NETWORK_RETRY,
 )
 def post_enrichments(
     context: dg.AssetExecutionContext,
@@ -166,7 +180,8 @@ def post_enrichments(
     version; calls run at the shared rate limit with a daily budget."""
     summary = _run(context, config, db, llm, "llm", "post_enrichments")
     window = context.partition_time_window
-    rows, checks = enrichment_check_results(db.engine, window.start, window.end)
+    threshold = _error_rate_threshold(config, llm)
+    rows, checks = enrichment_check_results(db.engine, window.start, window.end, threshold)
     return dg.MaterializeResult(
         metadata={"dagster/row_count": rows, **_metadata(summary), "preview": _preview(summary)},
         check_results=checks,
@@ -182,6 +197,7 @@ def post_enrichments(
     pool="llm",
     group_name="enrichment",
     kinds={"groq", "python"},
+    retry_policy=NETWORK_RETRY,
 )
 def post_tags(
     context: dg.AssetExecutionContext,
@@ -194,7 +210,8 @@ def post_tags(
     `post_enrichment` row of kind `tags` per post, rewritten only when its tags hash changes."""
     summary = _run(context, config, db, llm, "tags", "post_tags")
     window = context.partition_time_window
-    rows, checks = tags_check_results(db.engine, window.start, window.end, summary)
+    threshold = _error_rate_threshold(config, llm)
+    rows, checks = tags_check_results(db.engine, window.start, window.end, summary, threshold)
     metadata = {
         "dagster/row_count": rows,
         **_metadata(summary),

@@ -9,7 +9,6 @@ from datetime import datetime
 import dagster as dg
 from sqlalchemy.engine import Engine
 
-from enrichment_assets import settings
 from enrichment_assets.lib.enrichment.workflow import EnrichmentSummary, tags_not_persisted
 from enrichment_assets.storage.enrichment import window_status_counts
 
@@ -43,8 +42,7 @@ TAGS_CHECKS = [
 ]
 
 
-def _error_rate_result(asset: str, total: int, counts) -> dg.AssetCheckResult:
-    threshold = settings.enrichment_error_rate_threshold()
+def _error_rate_result(asset: str, total: int, counts, threshold: float) -> dg.AssetCheckResult:
     errors = counts.get("error", 0)
     rate = errors / total if total else 0.0
     return dg.AssetCheckResult(
@@ -57,13 +55,13 @@ def _error_rate_result(asset: str, total: int, counts) -> dg.AssetCheckResult:
 
 
 def enrichment_check_results(
-    engine: Engine, start: datetime, end: datetime
+    engine: Engine, start: datetime, end: datetime, error_rate_threshold: float
 ) -> tuple[int, list[dg.AssetCheckResult]]:
     total, counts = window_status_counts(engine, "llm", start, end)
     rows = sum(counts.values())
     missing = total - rows
     return rows, [
-        _error_rate_result("post_enrichments", total, counts),
+        _error_rate_result("post_enrichments", total, counts, error_rate_threshold),
         dg.AssetCheckResult(
             asset_key="post_enrichments",
             check_name="every_post_enriched",
@@ -75,7 +73,11 @@ def enrichment_check_results(
 
 
 def tags_check_results(
-    engine: Engine, start: datetime, end: datetime, summary: EnrichmentSummary
+    engine: Engine,
+    start: datetime,
+    end: datetime,
+    summary: EnrichmentSummary,
+    error_rate_threshold: float,
 ) -> tuple[int, list[dg.AssetCheckResult]]:
     total, counts = window_status_counts(engine, "tags", start, end)
     lost = tags_not_persisted(engine, summary.generated_tags)
@@ -91,5 +93,5 @@ def tags_check_results(
                 "example_post_ids": dg.MetadataValue.json(lost[:10]),
             },
         ),
-        _error_rate_result("post_tags", total, counts),
+        _error_rate_result("post_tags", total, counts, error_rate_threshold),
     ]

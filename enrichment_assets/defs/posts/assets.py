@@ -4,7 +4,9 @@ from datetime import timedelta
 
 import dagster as dg
 
+from enrichment_assets.defs.metadata import table
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
+from enrichment_assets.defs.retries import DATABASE_RETRY
 from enrichment_assets.lib.common.tables import md_table, shorten
 from enrichment_assets.lib.posts.loader import IngestReport, Window, ingest_window
 from enrichment_assets.resources.database import DatabaseResource
@@ -19,6 +21,7 @@ POSTS_MATCH_SOURCE_FILES = "posts_match_source_files"
     group_name="posts",
     kinds={"python", "sql"},
     owners=["team:data-engineering"],
+    retry_policy=DATABASE_RETRY,
     check_specs=[
         dg.AssetCheckSpec(
             POSTS_MATCH_SOURCE_FILES,
@@ -57,28 +60,25 @@ def _metadata(report: IngestReport, landing: LandingResource) -> dict:
         "quarantined_files": len(report.quarantined),
         "older_than_start_date": report.before_start,
         "skipped": dg.MetadataValue.json(dict(report.skipped)),
-        "per_channel": dg.MetadataValue.md(
-            md_table(["channel", "posts"], report.per_channel.most_common())
-        ),
+        "per_channel": table(["channel", "posts"], report.per_channel.most_common()),
+        # Markdown, not a table: one line per file with its note, read rather than sorted.
         "files": dg.MetadataValue.md(
             md_table(
                 ["file", "format", "status", "posts in window", "note"],
                 [(f.relative, f.format, f.status, f.posts_in_window, f.note) for f in report.files],
             )
         ),
-        "preview": dg.MetadataValue.md(
-            md_table(
-                ["published (UTC)", "channel", "text", "links"],
-                [
-                    (
-                        post.published_at.strftime("%Y-%m-%d %H:%M"),
-                        post.channel.title or post.channel.handle,
-                        shorten(post.text),
-                        len(post.urls),
-                    )
-                    for post in report.preview
-                ],
-            )
+        "preview": table(
+            ["published (UTC)", "channel", "text", "links"],
+            [
+                (
+                    post.published_at.strftime("%Y-%m-%d %H:%M"),
+                    post.channel.title or post.channel.handle,
+                    shorten(post.text),
+                    len(post.urls),
+                )
+                for post in report.preview
+            ],
         ),
         "landing_dir": str(landing.directory()),
     }

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
-from enrichment_assets import settings
 from enrichment_assets.defs.freshness import DAILY_FRESHNESS
+from enrichment_assets.defs.metadata import counts_table, table
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
+from enrichment_assets.defs.retries import DATABASE_RETRY, NETWORK_RETRY
+from enrichment_assets.lib.common.tables import md_table
 from enrichment_assets.lib.web.cleanup import clean_up
 from enrichment_assets.lib.web.crawl import crawl_posts
 from enrichment_assets.lib.web.link_health import (
@@ -18,6 +20,7 @@ from enrichment_assets.lib.web.link_health import (
     check_due_links,
     register_citations,
 )
+from enrichment_assets.resources._config import field_or_setting
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
 
@@ -31,23 +34,30 @@ CATALOG_ASSETS = (
 )
 
 
-def md_table(headers: list[str], rows: list[list | tuple]) -> str:
-    def cell(value) -> str:
-        text = "" if value is None else str(value)
-        text = text.replace("|", "\\|").replace("\n", " ")
-        return text if len(text) <= 80 else text[:79] + "…"
-
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 class PostCrawlsConfig(dg.Config):
     force: bool = Field(
         default=False, description="Crawl again posts whose links were already crawled."
     )
     max_links_per_post: int | None = Field(
         default=None, description="Links crawled per post; unset: CRAWL_MAX_LINKS_PER_POST (3)."
+    )
+
+
+class LinkHealthConfig(dg.Config):
+    limit: int | None = Field(
+        default=None,
+        description="Links checked in this run, most overdue first; unset: "
+        "LINK_CHECK_LIMIT (5000).",
+    )
+    strikes_to_break: int | None = Field(
+        default=None,
+        description="Strikes on different UTC days before a link is `broken`; "
+        "unset: LINK_STRIKES_TO_BREAK (3).",
+    )
+    broken_jump_min: int | None = Field(
+        default=None,
+        description="Newly broken links in one run that make the jump check "
+        "warn; unset: LINK_BROKEN_JUMP_MIN (10).",
     )
 
 
@@ -58,6 +68,7 @@ class PostCrawlsConfig(dg.Config):
     group_name=GROUP,
     kinds={"python", "sql"},
     automation_condition=dg.AutomationCondition.eager(),
+    retry_policy=NETWORK_RETRY,
 )
 def post_crawls(
     context: dg.AssetExecutionContext,
@@ -70,7 +81,7 @@ def post_crawls(
     SSRF guard, disallowed by robots.txt or failing are recorded with their reason. Fetched
     politely (per-host limits, robots.txt) through a response cache shared by every run."""
     window = context.partition_time_window
-    limit = config.max_links_per_post or settings.crawl_max_links_per_post()
+    limit = field_or_setting(config.max_links_per_post, http.web().crawl_max_links_per_post)
 
     async def run():
         async with http.fetcher(db.engine) as fetcher:
@@ -101,14 +112,13 @@ def post_crawls(
             "pages_by_outcome": dg.MetadataValue.json(dict(summary.pages_by_outcome)),
             "http_requests": stats.requests,
             "cache_hits": stats.cache_hits,
-            "preview": dg.MetadataValue.md(
-                md_table(
-                    ["post", "status", "url", "title", "reason"],
-                    [
-                        [row["post_id"], row["status"], row["url"], row["title"], row["reason"]]
-                        for row in summary.preview
-                    ],
-                )
+            "max_links_per_post": limit,
+            "preview": table(
+                ["post", "status", "url", "title", "reason"],
+                [
+                    [row["post_id"], row["status"], row["url"], row["title"], row["reason"]]
+                    for row in summary.preview
+                ],
             ),
         }
     )
@@ -125,6 +135,7 @@ def post_crawls(
     group_name=GROUP,
     kinds={"python", "sql"},
     freshness_policy=DAILY_FRESHNESS,
+    retry_policy=NETWORK_RETRY,
     check_specs=[
         dg.AssetCheckSpec(
             LINK_HEALTH_JUMP_CHECK,
@@ -135,7 +146,10 @@ def post_crawls(
     ],
 )
 def link_health(
-    context: dg.AssetExecutionContext, db: DatabaseResource, http: HttpResource
+    context: dg.AssetExecutionContext,
+    config: LinkHealthConfig,
+    db: DatabaseResource,
+    http: HttpResource,
 ) -> dg.MaterializeResult:
     """Whether the links cited by posts and datasets still work (table `links`). Registers the
     links of the partition's posts and of every dataset, then checks every link that is due:
@@ -143,6 +157,10 @@ def link_health(
     inconclusive (Retry-After honoured); `broken` after LINK_STRIKES_TO_BREAK strikes on
     different days. Metadata shows what changed."""
     window = context.partition_time_window
+    web = http.web()
+    limit = field_or_setting(config.limit, web.link_check_limit)
+    strikes_to_break = field_or_setting(config.strikes_to_break, web.link_strikes_to_break)
+    jump_min = field_or_setting(config.broken_jump_min, web.link_broken_jump_min)
     now = datetime.now(UTC)
     summary = HealthSummary()
     register_citations(db.engine, window.start, window.end, summary)
@@ -154,14 +172,14 @@ def link_health(
                 fetcher,
                 now,
                 summary,
-                strikes_to_break=settings.link_strikes_to_break(),
-                limit=settings.link_check_limit(),
+                strikes_to_break=strikes_to_break,
+                limit=limit,
                 log=context.log.info,
             )
             return fetcher.stats
 
     stats = asyncio.run(run())
-    jump = broken_jump(summary.newly_broken, summary.broken_before, settings.link_broken_jump_min())
+    jump = broken_jump(summary.newly_broken, summary.broken_before, jump_min)
     check = dg.AssetCheckResult(
         check_name=LINK_HEALTH_JUMP_CHECK,
         passed=not jump,
@@ -187,6 +205,9 @@ def link_health(
             "broken_total": summary.broken_after,
             "network_down_batches": summary.network_down_batches,
             "http_requests": stats.requests,
+            "limit": limit,
+            "strikes_to_break": strikes_to_break,
+            # Markdown, not a table: a reader scans what changed, and may copy a URL from it.
             "changes": dg.MetadataValue.md(
                 md_table(
                     ["url", "from", "to", "strikes", "reason"],
@@ -194,6 +215,7 @@ def link_health(
                         [c["url"], c["from"], c["to"], c["strikes"], c["reason"]]
                         for c in summary.changes
                     ],
+                    max_width=80,
                 )
             ),
         },
@@ -205,7 +227,7 @@ class StorageCleanupConfig(dg.Config):
     dry_run: bool = Field(default=False, description="Count what would be removed; delete nothing.")
 
 
-@dg.asset(group_name=GROUP, kinds={"python", "sql"})
+@dg.asset(group_name=GROUP, kinds={"python", "sql"}, retry_policy=DATABASE_RETRY)
 def storage_cleanup(
     context: dg.AssetExecutionContext, config: StorageCleanupConfig, db: DatabaseResource
 ) -> dg.MaterializeResult:
@@ -219,11 +241,8 @@ def storage_cleanup(
             "dagster/row_count": total,
             "dry_run": config.dry_run,
             **{name: count for name, count in counts.items()},
-            "summary": dg.MetadataValue.md(
-                md_table(
-                    ["kind", "would remove" if config.dry_run else "removed"],
-                    list(counts.items()),
-                )
+            "summary": counts_table(
+                counts, "kind", "would remove" if config.dry_run else "removed"
             ),
         }
     )

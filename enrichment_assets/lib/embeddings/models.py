@@ -11,18 +11,13 @@ import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from enrichment_assets import settings
-
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+# The name the `embedder` resource and the local enricher use when EMBEDDING_MODEL is unset.
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 _PACKAGED_ALIASES = {DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"}
 _load_lock = threading.Lock()
-
-
-def embedding_model_name() -> str:
-    return settings.env("EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
 
 
 def resolve_model_path(name: str) -> str:
@@ -36,14 +31,20 @@ def resolve_model_path(name: str) -> str:
 
 @lru_cache(maxsize=4)
 def _load(name: str, device: str) -> SentenceTransformer:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a missing model fails fast, never downloads
+    # Not a setting but a guard: these variables are how huggingface_hub and transformers are
+    # told never to download, and they read them from the process environment. Set only when
+    # unset, so a missing model fails fast instead of reaching for a hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(resolve_model_path(name), device=device)
 
 
-def load_sentence_transformer(name: str | None = None, device: str = "cpu") -> SentenceTransformer:
-    """The model `name` (default: EMBEDDING_MODEL), loaded at most once per process."""
+def load_sentence_transformer(
+    name: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu"
+) -> SentenceTransformer:
+    """The model `name` (the embedder resource passes EMBEDDING_MODEL), loaded at most once
+    per process."""
     with _load_lock:
-        return _load(name or embedding_model_name(), device)
+        return _load(name, device)

@@ -304,17 +304,3 @@ def _refresh_window(
         groups=[group for group in groups if in_window.intersection(group.post_ids)],
         rows_written=written,
     )
-
-
-def markdown_table(rows: Sequence[dict], columns: Sequence[str] | None = None) -> str:
-    """A small GitHub-flavoured table for metadata previews (pipes escaped)."""
-    if not rows:
-        return ""
-    columns = list(columns or rows[0].keys())
-
-    def cell(value) -> str:
-        return " ".join(str("" if value is None else value).split()).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
-    return "\n".join(lines)

@@ -196,9 +196,9 @@ def entity_spans(text: str, stop_words: frozenset[str]) -> list[str]:
 
 def local_model_label(model_name: str | None = None) -> str:
     """What `post_enrichment.model` says for local rows: the encoder, and the lexicon."""
-    from enrichment_assets.lib.embeddings.models import embedding_model_name
+    from enrichment_assets.lib.embeddings.models import DEFAULT_EMBEDDING_MODEL
 
-    return f"{model_name or embedding_model_name()}+vader"
+    return f"{model_name or DEFAULT_EMBEDDING_MODEL}+vader"
 
 
 class LocalEnricher:
@@ -210,11 +210,11 @@ class LocalEnricher:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         from enrichment_assets.lib.embeddings.models import (
-            embedding_model_name,
+            DEFAULT_EMBEDDING_MODEL,
             load_sentence_transformer,
         )
 
-        self.embedding_model = model_name or embedding_model_name()
+        self.embedding_model = model_name or DEFAULT_EMBEDDING_MODEL
         self.model = local_model_label(self.embedding_model)
         self._encoder = load_sentence_transformer(self.embedding_model)
         self._sentiment = SentimentIntensityAnalyzer()

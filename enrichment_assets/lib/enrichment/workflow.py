@@ -128,13 +128,17 @@ class LocalBackend:
     provider = "local"
 
     def __init__(
-        self, enricher_factory: Callable[[], Any], kind: str, prompt_version: str | None = None
+        self,
+        enricher_factory: Callable[[], Any],
+        kind: str,
+        prompt_version: str | None = None,
+        model_name: str | None = None,
     ) -> None:
         from enrichment_assets.lib.enrichment.local import LOCAL_PROMPT_VERSION, local_model_label
 
         self.enricher_factory = enricher_factory
         self.kind = kind
-        self.model = local_model_label()
+        self.model = local_model_label(model_name)
         self.prompt_version = prompt_version or LOCAL_PROMPT_VERSION
 
     def process(self, items, on_outcome) -> RunTotals:

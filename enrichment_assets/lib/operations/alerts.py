@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import httpx
 
-from enrichment_assets import settings
-
 
 @dataclass(frozen=True)
 class RunFailure:
@@ -32,10 +30,9 @@ def alert_text(failure: RunFailure) -> str:
     )
 
 
-def post_webhook(failure: RunFailure, timeout_seconds: float = 5.0) -> str:
-    """POST the alert as JSON (Slack-compatible `text`) to ALERT_WEBHOOK_URL. Returns what
-    happened, in words safe to log."""
-    url = settings.env("ALERT_WEBHOOK_URL")
+def post_webhook(failure: RunFailure, url: str | None, timeout_seconds: float = 5.0) -> str:
+    """POST the alert as JSON (Slack-compatible `text`) to `url` (ALERT_WEBHOOK_URL, through
+    the `alerts` resource). Returns what happened, in words safe to log."""
     if not url:
         return "no ALERT_WEBHOOK_URL set: logged only"
     payload = {
