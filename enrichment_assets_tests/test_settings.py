@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from enrichment_assets_tests.conftest import PROJECT_ENVIRONMENT
+from enrichment_assets_tests.support.environment import PROJECT_ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -25,15 +25,15 @@ from enrichment_assets.resources.huggingface import HuggingFaceResource
 from enrichment_assets.resources.kaggle import KaggleResource
 from enrichment_assets.storage import datasets as store
 from enrichment_assets.storage.tables import datasets, quarantined_rows
-from enrichment_assets_tests.datasets.conftest import (
+from enrichment_assets_tests.fakes.base import Reply
+from enrichment_assets_tests.fakes.hf_hub import FakeHub
+from enrichment_assets_tests.support.datasets import (
     DATASETS_HEADER,
     VERSIONS_HEADER,
     dataset_row,
     version_row,
     write_csv,
 )
-from enrichment_assets_tests.fakes.base import Reply
-from enrichment_assets_tests.fakes.hf_hub import FakeHub
 
 DAY = "2026-11-21"  # every sample entry was modified before this day
 
