@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 import sqlalchemy as sa
 
 from enrichment_assets.storage import create_database_engine, reading
@@ -21,6 +22,9 @@ from enrichment_assets_tests.support.databases import (
     drop_postgres_database,
     new_postgres_database,
 )
+
+# Real workers on the local Redis, the instance and the app database on the local PostgreSQL.
+pytestmark = [pytest.mark.celery, pytest.mark.postgres]
 
 RANGE = {
     "dagster/asset_partition_range_start": "2024-05-01",
