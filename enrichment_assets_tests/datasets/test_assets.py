@@ -55,6 +55,7 @@ def _rows(db: DatabaseResource, source: str | None = None) -> list:
         return connection.execute(query).all()
 
 
+@pytest.mark.slow
 def test_the_embedded_default_fills_the_catalog_and_a_rerun_changes_nothing(db):
     resources = _resources(db)
     for attempt in range(2):
@@ -205,6 +206,7 @@ def test_kaggle_details_batch_size_and_resume_after_refused_credentials(db, fake
     assert len(_rows(db, "kaggle")) == 8
 
 
+@pytest.mark.slow
 def test_kaggle_transient_errors_are_retried_by_a_later_run(db, fake_kaggle, monkeypatch):
     _seed(db)
     from enrichment_assets.lib.common import retry

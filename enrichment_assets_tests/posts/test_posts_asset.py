@@ -184,6 +184,7 @@ ingest_window(engine, Path(sys.argv[2]), window, date(2020, 1, 1))
 """
 
 
+@pytest.mark.slow
 def test_killing_ingestion_with_sigkill_and_running_again_leaves_every_post_once(
     database_url, tmp_path
 ):
