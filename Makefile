@@ -45,7 +45,7 @@ lint: install
 
 # Every definition loads and validates, as the webserver and the daemon will load them.
 check: install
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dg check defs
+	$(VENV)/bin/dg check defs
 
 test: install services browser lint check
 	$(VENV)/bin/pytest
