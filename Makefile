@@ -12,12 +12,14 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 
-.PHONY: install demo dev test lint bench services browser clean
+.PHONY: install demo dev test test-fast lint check bench services browser clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every transitive version, so a fresh clone installs what the tests
+# last passed on (its header says how to regenerate it).
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -39,9 +41,21 @@ dev: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
-test: install services browser lint
+# Every definition loads and validates, as the webserver and the daemon will load them.
+check: install
+	$(VENV)/bin/dg check defs
+
+test: install services browser lint check
 	$(VENV)/bin/pytest
+
+# Everything but PostgreSQL, Celery, the browser and the slowest tests: no service needed.
+# The budget is 3 minutes; the wall time is printed at the end.
+FAST := not slow and not postgres and not celery and not browser
+test-fast: install
+	@start=$$(date +%s); $(VENV)/bin/pytest -m "$(FAST)"; status=$$?; \
+	echo "make test-fast: $$(( $$(date +%s) - start )) s wall time (budget 180 s)"; exit $$status
 
 bench: install services
 	$(PY) -m bench

@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from enrichment_assets_tests.datasets.conftest import DATASETS_HEADER, VERSIONS_HEADER
+from enrichment_assets_tests.support.datasets import DATASETS_HEADER, VERSIONS_HEADER
 
 OUT = Path(__file__).parent / "out" / "catalog"
 DATASETS = int(os.environ.get("CATALOG_BENCH_DATASETS", "200000"))

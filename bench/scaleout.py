@@ -15,13 +15,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from enrichment_assets.defs.operations.jobs import POST_PIPELINE_ASSETS
-from enrichment_assets_tests.conftest import create_migrated_database, drop_postgres_database
-from enrichment_assets_tests.posts.samples import telegram_message, write_telegram_export
 from enrichment_assets_tests.support.celery_workers import (
     celery_workers,
     execute_job,
     shared_instance,
 )
+from enrichment_assets_tests.support.databases import (
+    create_migrated_database,
+    drop_postgres_database,
+)
+from enrichment_assets_tests.support.posts import telegram_message, write_telegram_export
 
 DAYS = 90
 PER_DAY = int(os.environ.get("BENCH_SCALEOUT_POSTS_PER_DAY", "20"))

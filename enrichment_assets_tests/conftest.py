@@ -1,30 +1,26 @@
 """Shared fixtures: a fresh database on SQLite and on the local PostgreSQL, a clean environment.
 
-PostgreSQL is never skipped: `make test` starts it. Each test gets its own PostgreSQL database,
+PostgreSQL is never skipped: `make test` starts it (`make test-fast` deselects its tests by the
+`postgres` marker). Each test gets its own PostgreSQL database,
 cloned from a template migrated once per session, so tests are isolated and fast.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from sqlalchemy.engine import Engine
 
 from enrichment_assets import settings
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
-
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "TEST_POSTGRES_ADMIN_DSN", "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+from enrichment_assets_tests.support.databases import (
+    POSTGRES_HOST,
+    create_migrated_database,
+    drop_postgres_database,
+    new_postgres_database,
 )
-POSTGRES_HOST = "postgres@127.0.0.1:5432"
-
-# Every variable the project reads (the settings model, and those Dagster reads itself): a
-# developer's shell, or a developer's .env, must not leak any of them into a test.
-PROJECT_ENVIRONMENT = sorted({*settings.variables(), *settings.DAGSTER_VARIABLES})
+from enrichment_assets_tests.support.environment import PROJECT_ENVIRONMENT
 
 
 @pytest.fixture(autouse=True)
@@ -38,21 +34,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "kaggle-config"))
 
 
-def _admin() -> psycopg.Connection:
-    return psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True)
-
-
-def create_migrated_database(prefix: str = "enrichment_template") -> str:
-    """A new database on the local server, migrated to head; its name."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    engine = create_database_engine(f"postgresql+psycopg://{POSTGRES_HOST}/{name}")
-    upgrade_to_head(engine)
-    engine.dispose()
-    return name
-
-
 @pytest.fixture(scope="session")
 def postgres_template() -> Iterator[str]:
     """A database migrated to head, cloned by every PostgreSQL test."""
@@ -61,19 +42,7 @@ def postgres_template() -> Iterator[str]:
     drop_postgres_database(name)
 
 
-def new_postgres_database(template: str) -> str:
-    name = f"enrichment_test_{uuid.uuid4().hex[:12]}"
-    with _admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    return name
-
-
-def drop_postgres_database(name: str) -> None:
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path) -> Iterator[str]:
     """The same test, once on a SQLite file and once on the local PostgreSQL server."""
     if request.param == "sqlite":

@@ -32,8 +32,12 @@ def alembic_config() -> Config:
     return config
 
 
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def _heads() -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(script_directory().get_heads())
 
 
 def current_revisions(engine: Engine) -> set[str]:
@@ -58,8 +62,9 @@ def upgrade_to_head(engine: Engine) -> None:
 def _run_upgrade(connection: sa.Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    # "heads", not "head": each capability may add its own branch off the initial schema.
-    command.upgrade(config, "heads")
+    # "head": the revisions form one linear chain, each new one revising the last
+    # (enrichment_assets_tests/storage/test_migrations.py fails when a second head appears).
+    command.upgrade(config, "head")
 
 
 def _upgrade_postgresql(engine: Engine) -> None:

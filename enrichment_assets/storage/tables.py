@@ -120,7 +120,7 @@ datasets = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("content_hash", sa.String(64)),
     *_timestamps(),
-    # Added by 0004_catalog: the hub's own path (Kaggle "owner/slug", HF "owner/name") used to
+    # Added by 0003_catalog: the hub's own path (Kaggle "owner/slug", HF "owner/name") used to
     # call the API, facts that have no column of their own, and the enrichment bookkeeping.
     sa.Column("ref", sa.String(512)),
     sa.Column("extra", Json),
@@ -157,7 +157,7 @@ links = sa.Table(
     sa.Column("last_strike_on", sa.Date),
     sa.Column("last_checked_at", UTCDateTime),
     sa.Column("last_error", sa.Text),
-    # When the janitor looks again (added by 0006_web): the next UTC day after a strike or an
+    # When the janitor looks again (added by 0005_web): the next UTC day after a strike or an
     # inconclusive answer (later after a long Retry-After), a week when ok or broken.
     sa.Column("next_check_at", UTCDateTime),
     *_timestamps(),

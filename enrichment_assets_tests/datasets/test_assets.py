@@ -27,15 +27,15 @@ from enrichment_assets.storage import datasets as store
 from enrichment_assets.storage import datasets_bookkeeping as bookkeeping
 from enrichment_assets.storage import datasets_details as details
 from enrichment_assets.storage.tables import datasets, quarantined_rows
-from enrichment_assets_tests.datasets.conftest import (
+from enrichment_assets_tests.fakes.base import Reply
+from enrichment_assets_tests.fakes.hf_hub import FakeHub
+from enrichment_assets_tests.support.datasets import (
     DATASETS_HEADER,
     VERSIONS_HEADER,
     dataset_row,
     version_row,
     write_csv,
 )
-from enrichment_assets_tests.fakes.base import Reply
-from enrichment_assets_tests.fakes.hf_hub import FakeHub
 from enrichment_assets_tests.support.retries import without_retry_policy
 
 DAY = "2026-11-21"  # every sample entry was modified before this day
@@ -58,6 +58,7 @@ def _rows(db: DatabaseResource, source: str | None = None) -> list:
         return connection.execute(query).all()
 
 
+@pytest.mark.slow
 def test_the_embedded_default_fills_the_catalog_and_a_rerun_changes_nothing(db):
     resources = _resources(db)
     for attempt in range(2):
@@ -210,6 +211,7 @@ def test_kaggle_details_batch_size_and_resume_after_refused_credentials(db, fake
     assert len(_rows(db, "kaggle")) == 8
 
 
+@pytest.mark.slow
 def test_kaggle_transient_errors_are_retried_by_a_later_run(db, fake_kaggle, monkeypatch):
     _seed(db)
     from enrichment_assets.lib.common import retry

@@ -45,6 +45,7 @@ def test_offline_flag_for_models_does_not_block_the_configured_catalog(fake_hub,
     assert constants.HF_HUB_OFFLINE is True  # put back afterwards
 
 
+@pytest.mark.slow
 def test_429_waits_for_the_hubs_ratelimit_header_then_goes_on(fake_hub):
     fake_hub.fail_next(
         Reply(

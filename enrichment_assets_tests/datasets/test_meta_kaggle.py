@@ -11,7 +11,7 @@ from enrichment_assets.lib.datasets.meta_kaggle import (
     MetaKaggleReader,
     parse_us_datetime,
 )
-from enrichment_assets_tests.datasets.conftest import (
+from enrichment_assets_tests.support.datasets import (
     DATASETS_HEADER,
     VERSIONS_HEADER,
     dataset_row,

@@ -18,7 +18,7 @@ from enrichment_assets.lib.datasets.meta_kaggle import (
 from enrichment_assets.lib.datasets.meta_kaggle_arrow import open_fast
 from enrichment_assets.storage.datasets import status_counts
 from enrichment_assets.storage.tables import datasets, quarantined_rows
-from enrichment_assets_tests.datasets.conftest import (
+from enrichment_assets_tests.support.datasets import (
     DATASETS_HEADER,
     VERSIONS_HEADER,
     dataset_row,

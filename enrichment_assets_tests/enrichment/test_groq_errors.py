@@ -160,6 +160,7 @@ def test_calls_overlap_but_are_spread_evenly_under_a_server_side_bucket(
     assert all(r.status == "completed" for r in rows(sqlite_engine).values())
 
 
+@pytest.mark.slow
 def test_503_html_is_retried_then_recorded_as_error_and_the_partition_goes_on(
     groq_env, sqlite_url, sqlite_engine
 ):

@@ -6,21 +6,25 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 import sqlalchemy as sa
 
 from enrichment_assets.storage import create_database_engine, reading
 from enrichment_assets.storage.tables import channels, post_enrichment, posts
-from enrichment_assets_tests.conftest import (
-    POSTGRES_HOST,
-    drop_postgres_database,
-    new_postgres_database,
-)
 from enrichment_assets_tests.support.celery_workers import (
     PROJECT_ROOT,
     celery_workers,
     execute_job,
     shared_instance,
 )
+from enrichment_assets_tests.support.databases import (
+    POSTGRES_HOST,
+    drop_postgres_database,
+    new_postgres_database,
+)
+
+# Real workers on the local Redis, the instance and the app database on the local PostgreSQL.
+pytestmark = [pytest.mark.celery, pytest.mark.postgres]
 
 RANGE = {
     "dagster/asset_partition_range_start": "2024-05-01",

@@ -1,8 +1,10 @@
+"""Fixtures of the posts tests: a landing folder in the real formats."""
+
 from __future__ import annotations
 
 import pytest
 
-from enrichment_assets_tests.posts.samples import (
+from enrichment_assets_tests.support.posts import (
     RSS_FEED,
     telegram_message,
     unixtime,

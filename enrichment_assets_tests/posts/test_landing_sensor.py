@@ -13,7 +13,7 @@ from enrichment_assets.defs.posts.sensors import (
     landing_folder_sensor,
 )
 from enrichment_assets.resources.landing import LandingResource
-from enrichment_assets_tests.posts.samples import telegram_message, unixtime, write_telegram_export
+from enrichment_assets_tests.support.posts import telegram_message, unixtime, write_telegram_export
 
 
 def tick(instance, landing_root, cursor=None, start_date=None) -> dg.SensorResult:

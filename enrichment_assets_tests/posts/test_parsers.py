@@ -12,7 +12,7 @@ from enrichment_assets.lib.posts.feeds import read_feed
 from enrichment_assets.lib.posts.jsonl import read_jsonl
 from enrichment_assets.lib.posts.records import MalformedFile, ReadStats
 from enrichment_assets.lib.posts.telegram import EscapeRepairingReader, read_telegram_export
-from enrichment_assets_tests.posts.samples import (
+from enrichment_assets_tests.support.posts import (
     ATOM_FEED,
     RSS_FEED,
     telegram_message,

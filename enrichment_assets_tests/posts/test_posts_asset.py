@@ -21,7 +21,7 @@ from enrichment_assets.storage import create_database_engine, reading, upgrade_t
 from enrichment_assets.storage.posts import PostWriter
 from enrichment_assets.storage.tables import channels, landing_files
 from enrichment_assets.storage.tables import posts as posts_table
-from enrichment_assets_tests.posts.samples import telegram_message, unixtime, write_telegram_export
+from enrichment_assets_tests.support.posts import telegram_message, unixtime, write_telegram_export
 
 RANGE = {
     "dagster/asset_partition_range_start": "2024-05-01",
@@ -184,6 +184,7 @@ ingest_window(engine, Path(sys.argv[2]), window, date(2020, 1, 1))
 """
 
 
+@pytest.mark.slow
 def test_killing_ingestion_with_sigkill_and_running_again_leaves_every_post_once(
     database_url, tmp_path
 ):

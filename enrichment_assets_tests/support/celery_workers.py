@@ -15,7 +15,7 @@ from pathlib import Path
 
 import redis
 
-from enrichment_assets_tests.conftest import (
+from enrichment_assets_tests.support.databases import (
     POSTGRES_HOST,
     drop_postgres_database,
     new_postgres_database,

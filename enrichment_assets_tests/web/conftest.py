@@ -3,15 +3,14 @@ reach 127.0.0.1 (and only that: every other private address stays blocked)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
 
 from enrichment_assets.lib.web import ssrf
-from enrichment_assets.lib.web.policy import FetchPolicy
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets_tests.fakes.web import FakeWebServer
+from enrichment_assets_tests.support.web import local_only_resolver
 
 WEB_ENVIRONMENT = [
     "HTTP_USER_AGENT", "HTTP_CONNECT_TIMEOUT", "HTTP_READ_TIMEOUT", "HTTP_MAX_BYTES",
@@ -26,19 +25,6 @@ def clean_web_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The web settings of a developer's shell must not leak into these tests."""
     for name in WEB_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
-
-
-async def local_only_resolver(host: str, port: int) -> list[str]:
-    """The resolver as an offline machine has it, without a DNS query leaving this one:
-    numeric forms (`2130706433`, `0x7f000001`, `127.1`) are parsed by getaddrinfo itself,
-    `localhost` comes from /etc/hosts, and every other name does not exist."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
-    except socket.gaierror:
-        if host != "localhost":
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list(dict.fromkeys(info[4][0] for info in infos))
 
 
 @pytest.fixture(autouse=True)
@@ -57,21 +43,6 @@ def other_loopback() -> Iterator[FakeWebServer]:
     """A server on 127.0.0.2, which is NOT in the allow list: nothing may ever reach it."""
     with FakeWebServer("127.0.0.2") as server:
         yield server
-
-
-def make_policy(**overrides) -> FetchPolicy:
-    """Fast timeouts, no pacing, 127.0.0.1 allowed."""
-    values = {
-        "allowed_hosts": ("127.0.0.1",),
-        "per_host_interval": 0.0,
-        "connect_timeout": 1.0,
-        "read_timeout": 1.0,
-        "total_timeout": 3.0,
-        "backoff": 0.05,
-        "max_retry_after": 1.5,
-    }
-    values.update(overrides)
-    return FetchPolicy(**values)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import http_cache
 from enrichment_assets.storage.web import DatabaseResponseCache
 from enrichment_assets_tests.fakes.web import Route, html_page
-from enrichment_assets_tests.web.conftest import make_policy
+from enrichment_assets_tests.support.web import make_policy
 
 ARTICLE = html_page("A headline", ["The first paragraph of a real article. " * 5])
 

@@ -25,7 +25,7 @@ from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
 from enrichment_assets.storage.tables import datasets, link_citations, links, posts
 from enrichment_assets_tests.support.factories import insert_dataset, insert_post
-from enrichment_assets_tests.web.conftest import make_policy
+from enrichment_assets_tests.support.web import make_policy
 
 MONDAY = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 WINDOW = (datetime(2024, 5, 1, tzinfo=UTC), datetime(2024, 5, 2, tzinfo=UTC))

@@ -13,7 +13,7 @@ from enrichment_assets.lib.web import outcomes
 from enrichment_assets.lib.web.fetch import Fetcher
 from enrichment_assets.lib.web.pinned_transport import PinnedNetworkBackend
 from enrichment_assets.lib.web.ssrf import DnsFailure, SsrfGuard, UrlRefused, forbidden_reason
-from enrichment_assets_tests.web.conftest import make_policy
+from enrichment_assets_tests.support.web import make_policy
 
 
 @pytest.mark.parametrize(

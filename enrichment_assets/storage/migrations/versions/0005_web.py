@@ -1,14 +1,14 @@
 """web: response cache, and when each link is due for its next check
 
-Revision ID: 0006_web
-Revises: 0001
+Revision ID: 0005_web
+Revises: 0004_embeddings
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_web"
-down_revision = "0001"
+revision = "0005_web"
+down_revision = "0004_embeddings"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """near_duplicate_posts: posts telling the same story as posts of other channels
 
-Revision ID: 0005_embeddings
-Revises: 0001
+Revision ID: 0004_embeddings
+Revises: 0003_catalog
 Create Date: 2026-11-22 19:10:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_embeddings"
-down_revision = "0001"
+revision = "0004_embeddings"
+down_revision = "0003_catalog"
 branch_labels = None
 depends_on = None
 

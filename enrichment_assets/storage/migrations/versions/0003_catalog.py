@@ -1,15 +1,15 @@
 """dataset catalog: datasets bookkeeping columns, watermarks, quarantined rows
 
-Revision ID: 0004_catalog
-Revises: 0001
+Revision ID: 0003_catalog
+Revises: 0002_llm
 """
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0004_catalog"
-down_revision = "0001"
+revision = "0003_catalog"
+down_revision = "0002_llm"
 branch_labels = None
 depends_on = None
 

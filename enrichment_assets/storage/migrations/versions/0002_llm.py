@@ -1,6 +1,6 @@
 """LLM enrichment: the cross-process cache (never pay twice) and the shared rate limiter
 
-Revision ID: 0003_llm
+Revision ID: 0002_llm
 Revises: 0001
 """
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0003_llm"
+revision = "0002_llm"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
