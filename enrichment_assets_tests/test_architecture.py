@@ -92,13 +92,16 @@ def test_no_file_is_over_450_lines_without_saying_why():
 ENVIRONMENT_READERS_ALLOWED = {"enrichment_assets/lib/embeddings/models.py"}
 
 
+READERS = {"environ", "environb", "getenv"}
+
+
 def _reads_the_environment(path: Path) -> bool:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Attribute) and node.attr in {"environ", "getenv", "environb"}:
+        if isinstance(node, ast.Attribute) and node.attr in READERS:
             return True
-        if isinstance(node, ast.ImportFrom) and node.module == "os":
-            if {alias.name for alias in node.names} & {"environ", "getenv", "environb"}:
-                return True
+        names = {alias.name for alias in getattr(node, "names", [])}
+        if isinstance(node, ast.ImportFrom) and node.module == "os" and names & READERS:
+            return True
     return False
 
 
