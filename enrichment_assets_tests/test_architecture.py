@@ -99,8 +99,11 @@ def _reads_the_environment(path: Path) -> bool:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Attribute) and node.attr in READERS:
             return True
-        names = {alias.name for alias in getattr(node, "names", [])}
-        if isinstance(node, ast.ImportFrom) and node.module == "os" and names & READERS:
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module == "os"
+            and {alias.name for alias in node.names} & READERS
+        ):
             return True
     return False
 
