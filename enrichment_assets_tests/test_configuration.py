@@ -19,7 +19,7 @@ from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.landing import LandingResource
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import posts as posts_table
-from enrichment_assets_tests.posts.samples import telegram_message, unixtime, write_telegram_export
+from enrichment_assets_tests.support.posts import telegram_message, unixtime, write_telegram_export
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 UNREACHABLE = "postgresql+psycopg://app:hunter2@127.0.0.1:1/nowhere"
