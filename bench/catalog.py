@@ -110,8 +110,7 @@ def generate(directory: Path, count: int) -> None:
 
 def _child(kind: str, directory: str, database: str) -> None:
     """Runs in its own process: migrate, then time one seed, print JSON."""
-    import resource
-
+    from bench._memory import peak_rss_bytes
     from enrichment_assets.storage import create_database_engine, upgrade_to_head
 
     engine = create_database_engine(f"sqlite:///{database}")
@@ -125,12 +124,8 @@ def _child(kind: str, directory: str, database: str) -> None:
     else:
         rows = _naive_pandas(engine, Path(directory))
     seconds = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak = usage.ru_maxrss * 1024  # KiB on Linux
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reader process, if any
-    cpu = time.process_time() - cpu_started + children.ru_utime + children.ru_stime
-    # A pipeline's footprint is both processes: the reader's peak is added to this one's.
-    peak += children.ru_maxrss * 1024
+    peak = peak_rss_bytes()
+    cpu = time.process_time() - cpu_started
     print(json.dumps({"rows": rows, "seconds": seconds, "cpu": cpu, "peak_rss": peak}))
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from bench._memory import peak_rss_bytes
 
 OUT = Path(__file__).resolve().parent / "out" / "ingest"
 POSTS = int(os.environ.get("BENCH_INGEST_POSTS", "100000"))
@@ -106,7 +107,7 @@ def child(mode: str, export: str, database: str) -> None:
     runner = run_pipeline if mode == "pipeline" else run_baseline
     inserted = runner(Path(export), Path(database))
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_bytes() / 2**20
     print(json.dumps({"inserted": inserted, "seconds": seconds, "peak_mb": peak_mb}))
 
 
