@@ -1,4 +1,4 @@
-"""The tables. Their names and natural keys are a contract (DESIGN.md); columns may grow.
+"""The tables. Their names and natural keys are a contract (docs/architecture.md); columns may grow.
 
 Every writer upserts on the unique key named here, so any asset can be re-run, killed and
 re-run, or run twice at once, and the tables end the same.

@@ -1,6 +1,6 @@
 """The near-duplicate threshold, measured on the real model: retellings of one post are above
 it, another story (even on the same topic) is below, and so is a report whose figures differ.
-README quotes these cases."""
+docs/embeddings.md ("Near-duplicate stories") quotes these cases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A fake Groq API on 127.0.0.1 that speaks the real wire format (external-formats.md §6).
+"""A fake Groq API on 127.0.0.1 that speaks the real wire format.
 
 `POST /openai/v1/chat/completions` answers like Groq: an OpenAI-style completion with `usage`
 and `x-ratelimit-*` headers, or Groq's error bodies: 429 with and without `retry-after`, 401

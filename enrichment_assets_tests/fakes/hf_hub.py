@@ -1,4 +1,4 @@
-"""A fake Hugging Face Hub: `GET /api/datasets` as the Hub answers it (external-formats §4).
+"""A fake Hugging Face Hub: `GET /api/datasets` as the Hub answers it.
 
 - `sort=lastModified` sorts newest first (the Hub's default direction);
 - `expand=<prop>` (repeatable) returns only those fields plus `id`/`_id`; an unknown one is 400;

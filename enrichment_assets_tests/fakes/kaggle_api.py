@@ -1,4 +1,4 @@
-"""A fake Kaggle API speaking both envelopes (external-formats §5).
+"""A fake Kaggle API speaking both envelopes.
 
 - current (kagglesdk): `POST /v1/datasets.DatasetApiService/ListDatasets` with a camelCase JSON
   body (`sortBy`, `page`, `pageSize`…) → `{"datasets": [...], "nextPageToken": ""}`, and

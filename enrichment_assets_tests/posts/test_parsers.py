@@ -1,4 +1,4 @@
-"""One test per trap of the real formats (reference/external-formats.md §1–2), plus JSONL."""
+"""One test per trap of the real formats (docs/posts.md, "Inputs"), plus JSONL."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Jobs for the post pipeline: the same assets in-process (default) or with each step on a
-Celery worker (scale-out; see deploy/ and the README's guide).
+Celery worker (scale-out; see deploy/ and docs/operations.md).
 
 The daily post assets share one partitioning, so a backfill of any range is one run; on
 Celery its steps (ingest, enrich, tag, crawl, embed) spread over the workers. Nothing passes

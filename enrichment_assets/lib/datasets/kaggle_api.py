@@ -7,7 +7,7 @@ and date handling are exactly the SDK's. Why not kagglesdk's client itself: it p
 from a fixed enum (`KAGGLE_API_ENVIRONMENT`), so a loopback endpoint means patching a private
 attribute; it reads `~/.kaggle/kaggle.json` by itself; and it has no retries.
 
-Two envelopes (external-formats §5) are spoken:
+Two envelopes (docs/datasets.md) are spoken:
 - current: `POST {endpoint}/v1/datasets.DatasetApiService/ListDatasets` (and `/GetDataset`),
   answering `{"datasets": [...], "nextPageToken": ""}`; the default, on https://api.kaggle.com;
 - legacy: `GET {endpoint}/datasets/list?sortBy=updated&page=N` answering a bare JSON array (and

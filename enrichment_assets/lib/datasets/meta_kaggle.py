@@ -1,6 +1,6 @@
 """Meta Kaggle's `Datasets.csv` joined to `DatasetVersions.csv`, streamed.
 
-The dump's traps (external-formats §3) and what this reader does about each:
+The dump's traps (docs/datasets.md, "Meta Kaggle") and what this reader does about each:
 - columns drift between vintages (ReviewDate/FeatureDate gone, Medal added): every column is
   looked up by name in the header; missing optional ones read as empty, extra ones are ignored;
 - US dates `MM/DD/YYYY HH:MM:SS` (or date only), no zone: parsed by position, taken as UTC;

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 ENRICHMENT_PROMPT_VERSION = "enrich-v1"
 TAGS_PROMPT_VERSION = "tags-v1"
 
-# The fixed category taxonomy (README, "LLM enrichment and tags"). The descriptions are also
+# The fixed category taxonomy (docs/enrichment.md, "Category taxonomy"). The descriptions are also
 # what the local provider compares a post with, so they are written as short news blurbs.
 CATEGORIES: dict[str, str] = {
     "politics": "politics, government, elections, parliament, ministers, laws and diplomacy",

@@ -1,6 +1,6 @@
 """RSS 2.0, RSS 1.0 and Atom feeds, through feedparser.
 
-Traps handled (reference/external-formats.md §2):
+Traps handled (docs/posts.md, "Inputs"):
 - dates in any zone: feedparser's `*_parsed` values are UTC; RSS `pubDate` is `published`,
   Atom often has only `updated`; an entry with no parseable date is counted and reported;
 - items without a guid: the id falls back to the link, then to a hash of title and date;

@@ -1,6 +1,6 @@
 """Telegram Desktop "Export chat history" (`result.json`) of one channel, streamed.
 
-Traps handled (reference/external-formats.md §1):
+Traps handled (docs/posts.md, "Inputs"):
 - `text` is polymorphic (string, or a list mixing strings and entity objects): `text_entities`
   is read instead, which is always a list of objects.
 - tdesktop writes control characters as `\\x0B`-style escapes that strict JSON rejects: the
