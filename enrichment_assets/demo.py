@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
-import sqlalchemy as sa
 
 from enrichment_assets import settings
 from enrichment_assets.definitions import defs
@@ -24,7 +23,8 @@ from enrichment_assets.lib.common.tables import shorten
 from enrichment_assets.lib.posts.landing import plan_runs
 from enrichment_assets.resources.database import open_database
 from enrichment_assets.storage import reading
-from enrichment_assets.storage.tables import channels, metadata, posts
+from enrichment_assets.storage.engine import row_counts
+from enrichment_assets.storage.posts import latest_posts
 
 SAMPLE_POSTS = Path(__file__).resolve().parent.parent / "data" / "sample" / "posts"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
@@ -173,15 +173,9 @@ def _print_summary(instance: dg.DagsterInstance, runs: int, database_url: str) -
     engine = open_database(database_url)
     print(f"\n=== summary: {runs} runs, database {engine.url.render_as_string(hide_password=True)}")
     with reading(engine) as connection:
-        for table in metadata.sorted_tables:
-            count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            print(f"  {table.name:<20} {count:>7} rows")
-        latest = connection.execute(
-            sa.select(posts.c.published_at, channels.c.title, posts.c.text)
-            .join(channels)
-            .order_by(posts.c.published_at.desc())
-            .limit(3)
-        ).all()
+        for name, count in row_counts(connection).items():
+            print(f"  {name:<20} {count:>7} rows")
+        latest = latest_posts(connection, 3)
     partitions = sorted(instance.get_materialized_partitions(dg.AssetKey("posts")))
     if partitions:
         print(f"  posts partitions: {len(partitions)} days, {partitions[0]} … {partitions[-1]}")

@@ -28,6 +28,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from enrichment_assets.storage.engine import redact_url
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
 # Read by every `load()`; None reads the process environment only (the tests set it so).
@@ -52,15 +54,7 @@ class DatabaseUrl(SecretStr):
     """A SQLAlchemy URL whose password never prints: shown with the password masked."""
 
     def _display(self) -> str:
-        return redact(self.get_secret_value())
-
-
-def redact(url: str) -> str:
-    """`url` with its password masked, safe for logs, metadata and errors."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL at all: show nothing of it
-        return "<not a URL>"
+        return redact_url(self.get_secret_value())
 
 
 PositiveInt = Annotated[int, Field(ge=1)]

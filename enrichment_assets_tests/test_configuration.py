@@ -15,7 +15,11 @@ import sqlalchemy as sa
 from enrichment_assets.definitions import defs
 from enrichment_assets.defs.posts.assets import posts
 from enrichment_assets.defs.retries import DATABASE_RETRY, NETWORK_RETRY
-from enrichment_assets.resources.database import DatabaseResource
+from enrichment_assets.resources.database import (
+    DatabaseResource,
+    DatabaseUnreachable,
+    open_database,
+)
 from enrichment_assets.resources.landing import LandingResource
 from enrichment_assets.storage import create_database_engine, upgrade_to_head
 from enrichment_assets.storage.tables import posts as posts_table
@@ -122,3 +126,10 @@ def test_the_commands_print_one_line_and_exit_non_zero(tmp_path, module, args, e
     assert completed.stderr.count("\n") == 1 and expected in completed.stderr
     assert "Traceback" not in completed.stderr and "hunter2" not in completed.stderr
     assert not (tmp_path / "data").exists()  # the demo stopped before copying anything
+
+
+def test_a_malformed_url_is_named_without_showing_it():
+    with pytest.raises(DatabaseUnreachable) as raised:
+        open_database("hunter2@not a url", "db.url")
+    assert str(raised.value).startswith("db.url: cannot connect to <not a URL>: ")
+    assert "hunter2" not in str(raised.value) and "\n" not in str(raised.value)

@@ -85,8 +85,3 @@ class DatabaseResource(SettingsResource):
         if self._engine is None:  # used outside a run (a script, a test): open lazily
             self._engine = self._open()
         return self._engine
-
-    @property
-    def display_url(self) -> str:
-        """The URL with its password masked: the only form that may reach logs or metadata."""
-        return redact_url(self.resolved_url())

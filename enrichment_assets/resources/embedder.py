@@ -35,7 +35,9 @@ class EmbedderResource(SettingsResource):
         default=None, description="model name or local folder; unset means EMBEDDING_MODEL"
     )
     batch_size: int | None = Field(
-        default=None, description="texts per forward pass; unset means EMBEDDING_BATCH_SIZE (32)"
+        default=None,
+        ge=1,
+        description="texts per forward pass; unset means EMBEDDING_BATCH_SIZE (32)",
     )
     device: str | None = Field(
         default=None, description="torch device; unset means EMBEDDING_DEVICE (cpu)"

@@ -25,15 +25,19 @@ class HttpResource(SettingsResource):
     allow_private_hosts: str | None = Field(
         default=None, description="comma list; HTTP_ALLOW_PRIVATE_HOSTS (tests only)"
     )
-    connect_timeout: float | None = Field(default=None, description="HTTP_CONNECT_TIMEOUT, s")
-    read_timeout: float | None = Field(default=None, description="HTTP_READ_TIMEOUT, s")
-    max_bytes: int | None = Field(default=None, description="HTTP_MAX_BYTES")
-    max_concurrency: int | None = Field(default=None, description="HTTP_MAX_CONCURRENCY")
-    per_host_concurrency: int | None = Field(default=None, description="HTTP_PER_HOST_CONCURRENCY")
-    per_host_interval: float | None = Field(
-        default=None, description="HTTP_PER_HOST_INTERVAL: seconds between starts to one host"
+    connect_timeout: float | None = Field(default=None, gt=0, description="HTTP_CONNECT_TIMEOUT, s")
+    read_timeout: float | None = Field(default=None, gt=0, description="HTTP_READ_TIMEOUT, s")
+    max_bytes: int | None = Field(default=None, ge=1, description="HTTP_MAX_BYTES")
+    max_concurrency: int | None = Field(default=None, ge=1, description="HTTP_MAX_CONCURRENCY")
+    per_host_concurrency: int | None = Field(
+        default=None, ge=1, description="HTTP_PER_HOST_CONCURRENCY"
     )
-    cache_ttl_seconds: float | None = Field(default=None, description="HTTP_CACHE_TTL_SECONDS")
+    per_host_interval: float | None = Field(
+        default=None, ge=0, description="HTTP_PER_HOST_INTERVAL: seconds between starts to one host"
+    )
+    cache_ttl_seconds: float | None = Field(
+        default=None, ge=0, description="HTTP_CACHE_TTL_SECONDS"
+    )
     respect_robots: bool = True
 
     def web(self) -> WebSettings:

@@ -57,13 +57,15 @@ class LLMResource(SettingsResource):
     provider: str | None = Field(default=None, description="groq | local | none (LLM_PROVIDER)")
     base_url: str | None = Field(default=None, description="GROQ_BASE_URL (SDK default if unset)")
     model: str | None = Field(default=None, description="GROQ_MODEL")
-    requests_per_minute: float | None = Field(default=None, description="ENRICHMENT_RATE_LIMIT")
-    tokens_per_minute: float | None = Field(
-        default=None, description="ENRICHMENT_TOKENS_PER_MINUTE (0 = no token limit)"
+    requests_per_minute: float | None = Field(
+        default=None, ge=0, description="ENRICHMENT_RATE_LIMIT"
     )
-    max_concurrency: int | None = Field(default=None, description="LLM_MAX_CONCURRENCY")
+    tokens_per_minute: float | None = Field(
+        default=None, ge=0, description="ENRICHMENT_TOKENS_PER_MINUTE (0 = no token limit)"
+    )
+    max_concurrency: int | None = Field(default=None, ge=1, description="LLM_MAX_CONCURRENCY")
     daily_budget_usd: float | None = Field(
-        default=None, description="LLM_DAILY_BUDGET_USD (0 = no cap)"
+        default=None, ge=0, description="LLM_DAILY_BUDGET_USD (0 = no cap)"
     )
     timeout_seconds: float = Field(default=30.0, description="per-request timeout")
     max_attempts: int = Field(

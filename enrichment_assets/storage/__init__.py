@@ -1,4 +1,5 @@
-"""The application database: tables, engine, migrations and the upsert every writer uses."""
+"""The application database: tables, engine, migrations, the upsert, and one repository module per
+domain (`storage/<domain>.py`) holding every SQL statement of that domain."""
 
 from enrichment_assets.storage.engine import create_database_engine, reading, redact_url
 from enrichment_assets.storage.migrate import upgrade_to_head

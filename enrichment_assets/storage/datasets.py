@@ -9,7 +9,7 @@ not read (`storage/datasets_bookkeeping.py`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -299,9 +299,3 @@ def duplicate_keys(engine: Engine, source: str) -> list[str]:
                 .limit(20)
             ).scalars()
         )
-
-
-def iter_batches(items: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch

@@ -7,12 +7,18 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from enrichment_assets.storage.tables import metadata
+
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
 def redact_url(url: str) -> str:
-    """The URL with its password masked, safe for logs, metadata and errors."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL with its password masked, safe for logs, metadata and errors; a string that is
+    not a URL at all shows nothing of itself (it may be a password pasted in the wrong place)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<not a URL>"
 
 
 def reading(engine: Engine) -> Connection:
@@ -55,3 +61,11 @@ def _sqlite_engine(parsed) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def row_counts(connection: Connection) -> dict[str, int]:
+    """Rows in every application table, by name, in dependency order."""
+    return {
+        table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        for table in metadata.sorted_tables
+    }

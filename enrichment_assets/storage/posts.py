@@ -151,3 +151,13 @@ def record_landing_file(
         ],
         key=["path"],
     )
+
+
+def latest_posts(connection: Connection, limit: int = 3) -> list[sa.Row]:
+    """published_at, channel title and text of the newest posts."""
+    return connection.execute(
+        sa.select(posts.c.published_at, channels.c.title, posts.c.text)
+        .join(channels)
+        .order_by(posts.c.published_at.desc())
+        .limit(limit)
+    ).all()

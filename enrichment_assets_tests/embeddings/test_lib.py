@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from enrichment_assets.lib.common.tables import md_table_of_dicts
 from enrichment_assets.lib.embeddings.similarity import (
     figures,
     figures_agree,
@@ -139,11 +138,6 @@ def test_pgvector_statements_match_the_index_they_rely_on():
     assert "(embedding::vector(384)) <=>" in query
     assert ddl.split("WHERE ", 1)[1] in query
     assert vectors.index_name("post", "a", 384) != vectors.index_name("post", "b", 384)
-
-
-def test_metadata_table_escapes_pipes_and_newlines():
-    table = md_table_of_dicts([{"a": "x|y", "b": "two\nlines"}])
-    assert table.splitlines() == ["| a | b |", "|---|---|", "| x\\|y | two lines |"]
 
 
 def test_figures_are_the_numbers_a_text_states_not_its_links():

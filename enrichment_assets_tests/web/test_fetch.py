@@ -259,6 +259,19 @@ def test_the_response_cache_holds_across_fetchers_and_expires(web, tmp_path):
     engine.dispose()
 
 
+def test_a_transient_error_is_not_cached_a_missing_page_is(web, tmp_path):
+    engine = create_database_engine(f"sqlite:///{tmp_path / 'cache.db'}")
+    upgrade_to_head(engine)
+    cache = DatabaseResponseCache(engine)
+    busy = web.route("/busy", status=502, body=b"try later")
+    gone = web.route("/gone", status=404, body=b"no such page")
+    for _ in range(2):
+        assert run(lambda f: f.fetch_page(busy), cache=cache).status_code == 502
+        assert run(lambda f: f.fetch_page(gone), cache=cache).status_code == 404
+    assert web.hits("/busy") == 2 and web.hits("/gone") == 1
+    engine.dispose()
+
+
 def test_connection_refused_is_reported(web):
     result = page("http://127.0.0.1:9/", retries=0)  # discard port: nothing listens
     assert result.outcome == outcomes.CONNECT_ERROR

@@ -39,6 +39,8 @@ class EnrichmentConfig(dg.Config):
     )
     error_rate_threshold: float | None = Field(
         default=None,
+        ge=0,
+        le=1,
         description="Share of posts in `error` above which the error-rate check fails; unset: "
         "ENRICHMENT_ERROR_RATE_THRESHOLD (0.1).",
     )

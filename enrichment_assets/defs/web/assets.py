@@ -39,23 +39,28 @@ class PostCrawlsConfig(dg.Config):
         default=False, description="Crawl again posts whose links were already crawled."
     )
     max_links_per_post: int | None = Field(
-        default=None, description="Links crawled per post; unset: CRAWL_MAX_LINKS_PER_POST (3)."
+        default=None,
+        ge=0,
+        description="Links crawled per post; unset: CRAWL_MAX_LINKS_PER_POST (3).",
     )
 
 
 class LinkHealthConfig(dg.Config):
     limit: int | None = Field(
         default=None,
+        ge=1,
         description="Links checked in this run, most overdue first; unset: "
         "LINK_CHECK_LIMIT (5000).",
     )
     strikes_to_break: int | None = Field(
         default=None,
+        ge=1,
         description="Strikes on different UTC days before a link is `broken`; "
         "unset: LINK_STRIKES_TO_BREAK (3).",
     )
     broken_jump_min: int | None = Field(
         default=None,
+        ge=1,
         description="Newly broken links in one run that make the jump check "
         "warn; unset: LINK_BROKEN_JUMP_MIN (10).",
     )

@@ -6,7 +6,7 @@ cells with `dg.MetadataValue.table` in `defs/metadata.py`; this module stays fre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 
 def shorten(text: str | None, limit: int = 90) -> str:
@@ -32,13 +32,3 @@ def md_table(
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def md_table_of_dicts(
-    rows: Sequence[Mapping[str, object]], columns: Sequence[str] | None = None
-) -> str:
-    """The same table from dicts (columns: the first row's keys unless given); "" when empty."""
-    if not rows:
-        return ""
-    columns = list(columns or rows[0].keys())
-    return md_table(columns, ([row.get(column) for column in columns] for row in rows))

@@ -1,2 +1,3 @@
-"""The dataset catalog: Hugging Face and Kaggle records, their clients, the Meta Kaggle reader
-and the writes into `datasets`. Plain Python: nothing here imports dagster."""
+"""The dataset catalog: Hugging Face and Kaggle records, their clients, the Meta Kaggle readers
+and the phases the assets run. Plain Python: nothing here imports dagster; the writes into
+`datasets` are in `storage/datasets*.py`."""

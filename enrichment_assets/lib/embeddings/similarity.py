@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from enrichment_assets.lib.common.tables import shorten
 from enrichment_assets.storage import embeddings as store
 from enrichment_assets.storage import embeddings_pgvector as pgvector
 
 # Cosine similarity of two posts (all-MiniLM-L6-v2, normalised vectors) at or above which they
-# may tell the same story. Measured (tests/embeddings/test_threshold.py and the bundled sample):
+# may tell the same story. Measured (the test embeddings/test_threshold.py, the bundled sample):
 # a repost with a channel signature 0.98, a BREAKING prefix 0.97, a light edit 0.97, a shortened
 # retelling 0.81, the sample's four rewritten stories 0.72-0.89; a free paraphrase 0.62, another
 # story on the same topic 0.49, an unrelated story 0.20.
@@ -89,7 +90,7 @@ def describe_entities(engine: Engine, entity_type: str, ids: Sequence[int]) -> d
                     "id": row.id,
                     "channel": row.channel,
                     "published_at": row.published_at.isoformat(),
-                    "title": _snippet(row.text),
+                    "title": shorten(row.text, 100),
                     "url": row.url,
                 }
                 for row in store.post_summaries(connection, ids)
@@ -99,16 +100,11 @@ def describe_entities(engine: Engine, entity_type: str, ids: Sequence[int]) -> d
                 "id": row.id,
                 "source": row.source,
                 "external_id": row.external_id,
-                "title": _snippet(row.title or row.external_id),
+                "title": shorten(row.title or row.external_id, 100),
                 "url": row.url,
             }
             for row in store.dataset_summaries(connection, ids)
         }
-
-
-def _snippet(text: str | None, length: int = 100) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= length else flat[: length - 1] + "…"
 
 
 # --- near-duplicate stories -------------------------------------------------------------------

@@ -106,7 +106,7 @@ class Fetcher:
                 self.stats.cache_hits += 1
                 return result_from_cache(url, cached)
         result = await self._request(url, "GET", accept=accept, read_body=True)
-        if self.cache is not None and result.outcome in CACHEABLE:
+        if self.cache is not None and result.outcome in CACHEABLE and not _transient(result):
             self.cache.put(url, cached_from_result(result), self.policy.cache_ttl)
         return result
 
@@ -223,6 +223,13 @@ class Fetcher:
                 return FetchResult(current, CONNECT_ERROR, f"connect failed: {error}", method)
             except httpx.HTTPError as error:
                 return FetchResult(current, FAILED, f"{type(error).__name__}: {error}", method)
+
+
+def _transient(result: FetchResult) -> bool:
+    """429 and 5xx say "not now", not "this is the page": never cached."""
+    return result.outcome == HTTP_ERROR and (
+        result.status_code == 429 or (result.status_code or 0) >= 500
+    )
 
 
 def _worth_retrying(result: FetchResult) -> bool:
