@@ -19,7 +19,9 @@ NETWORK_RETRY = dg.RetryPolicy(
 )
 
 # Database-only assets: SQLite already waits out a writer (busy timeout); this covers a
-# PostgreSQL restart, a failover or a serialization failure. After about 10 s, 30 s (± 10 s).
+# PostgreSQL restart, a failover or a serialization failure during the step. After about 10 s,
+# 30 s (± 10 s). A database that cannot be reached when the step starts fails it at once, naming
+# DATABASE_URL: that is far more often a wrong URL than a restart.
 DATABASE_RETRY = dg.RetryPolicy(
     max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )

@@ -1,7 +1,6 @@
 """The web layer: pages linked from posts, the health of every cited link, and the cleanup of
 what is stored (expired cache rows, orphans)."""
 
-import asyncio
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -13,13 +12,8 @@ from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
 from enrichment_assets.defs.retries import DATABASE_RETRY, NETWORK_RETRY
 from enrichment_assets.lib.common.tables import md_table
 from enrichment_assets.lib.web.cleanup import clean_up
-from enrichment_assets.lib.web.crawl import crawl_posts
-from enrichment_assets.lib.web.link_health import (
-    HealthSummary,
-    broken_jump,
-    check_due_links,
-    register_citations,
-)
+from enrichment_assets.lib.web.crawl import run_crawl
+from enrichment_assets.lib.web.link_health import broken_jump, run_link_health
 from enrichment_assets.resources._config import field_or_setting
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.http import HttpResource
@@ -88,20 +82,15 @@ def post_crawls(
     window = context.partition_time_window
     limit = field_or_setting(config.max_links_per_post, http.web().crawl_max_links_per_post)
 
-    async def run():
-        async with http.fetcher(db.engine) as fetcher:
-            summary = await crawl_posts(
-                db.engine,
-                fetcher,
-                window.start,
-                window.end,
-                max_links_per_post=limit,
-                force=config.force,
-                log=context.log.info,
-            )
-            return summary, fetcher.stats
-
-    summary, stats = asyncio.run(run())
+    summary, stats = run_crawl(
+        db.engine,
+        http.fetcher(db.engine),
+        window.start,
+        window.end,
+        max_links_per_post=limit,
+        force=config.force,
+        log=context.log.info,
+    )
     return dg.MaterializeResult(
         metadata={
             # One crawl row per post with links in the partition, whether written now or before.
@@ -166,24 +155,16 @@ def link_health(
     limit = field_or_setting(config.limit, web.link_check_limit)
     strikes_to_break = field_or_setting(config.strikes_to_break, web.link_strikes_to_break)
     jump_min = field_or_setting(config.broken_jump_min, web.link_broken_jump_min)
-    now = datetime.now(UTC)
-    summary = HealthSummary()
-    register_citations(db.engine, window.start, window.end, summary)
-
-    async def run():
-        async with http.fetcher() as fetcher:
-            await check_due_links(
-                db.engine,
-                fetcher,
-                now,
-                summary,
-                strikes_to_break=strikes_to_break,
-                limit=limit,
-                log=context.log.info,
-            )
-            return fetcher.stats
-
-    stats = asyncio.run(run())
+    summary, stats = run_link_health(
+        db.engine,
+        http.fetcher(),
+        window.start,
+        window.end,
+        datetime.now(UTC),
+        strikes_to_break=strikes_to_break,
+        limit=limit,
+        log=context.log.info,
+    )
     jump = broken_jump(summary.newly_broken, summary.broken_before, jump_min)
     check = dg.AssetCheckResult(
         check_name=LINK_HEALTH_JUMP_CHECK,

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from enrichment_assets.lib.common.hashing import stable_hash
 from enrichment_assets.lib.web import outcomes
 from enrichment_assets.lib.web.fetch import Fetcher
-from enrichment_assets.lib.web.outcomes import FetchResult
+from enrichment_assets.lib.web.outcomes import FetchResult, FetchStats
 from enrichment_assets.lib.web.pages import extract_page
 from enrichment_assets.storage import web as repository
 
@@ -102,6 +102,19 @@ def crawl_row(post_id: int, links: list[str], pages: list[dict]) -> dict:
         "prompt_version": None,
         "content_hash": stable_hash(*links),
     }
+
+
+def run_crawl(
+    engine: Engine, fetcher: Fetcher, start: datetime, end: datetime, **options
+) -> tuple[CrawlSummary, FetchStats]:
+    """One `post_crawls` run, from synchronous code: `crawl_posts` inside the fetcher's
+    lifetime; returns the summary and what the fetcher did (requests, cache hits)."""
+
+    async def crawl() -> CrawlSummary:
+        async with fetcher:
+            return await crawl_posts(engine, fetcher, start, end, **options)
+
+    return asyncio.run(crawl()), fetcher.stats
 
 
 async def crawl_posts(

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from enrichment_assets.lib.web import outcomes
 from enrichment_assets.lib.web.crawl import post_links
 from enrichment_assets.lib.web.fetch import Fetcher
-from enrichment_assets.lib.web.outcomes import FetchResult
+from enrichment_assets.lib.web.outcomes import FetchResult, FetchStats
 from enrichment_assets.storage import web as repository
 
 OK, BROKEN, INCONCLUSIVE, BLOCKED, UNCHECKED = (
@@ -191,6 +191,28 @@ def due_links(connection: Connection, now: datetime, limit: int) -> list[LinkSta
 
 def broken_count(connection: Connection) -> int:
     return repository.count_links_in_state(connection, BROKEN)
+
+
+def run_link_health(
+    engine: Engine,
+    fetcher: Fetcher,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    **options,
+) -> tuple[HealthSummary, FetchStats]:
+    """One `link_health` run, from synchronous code: register the citations of the posts
+    published in [start, end) and of every dataset, then check every link that is due
+    (`check_due_links` options: strikes_to_break, limit, log)."""
+    summary = HealthSummary()
+    register_citations(engine, start, end, summary)
+
+    async def check() -> None:
+        async with fetcher:
+            await check_due_links(engine, fetcher, now, summary, **options)
+
+    asyncio.run(check())
+    return summary, fetcher.stats
 
 
 async def check_due_links(
