@@ -3,6 +3,11 @@
 Deterministic (fixed seed, standard library only, no network): running it twice gives
 byte-identical files. The traps each file carries are listed in data/sample/posts/README.md.
 
+One piece on purpose: most of its length is the word lists and story templates the sample is
+written from (the vocabulary at the top, one template per story further down); the code that
+writes the three formats is short, and splitting the data from it would only add imports to a
+script run by hand.
+
     python scripts/make_sample_posts.py [--out data/sample/posts]
 """
 
