@@ -45,6 +45,16 @@ def test_offline_flag_for_models_does_not_block_the_configured_catalog(fake_hub,
     assert constants.HF_HUB_OFFLINE is True  # put back afterwards
 
 
+def test_a_listing_left_unfinished_does_not_keep_the_hub_reachable(fake_hub, monkeypatch):
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    unfinished = HubCatalog(fake_hub.url).iter_newest_first()
+    next(unfinished)  # a caller that stops early, and a generator that lives on (a traceback)
+    assert constants.HF_HUB_OFFLINE is True  # lifted for the fetch only, not across the yield
+    assert len(list(HubCatalog(fake_hub.url).iter_newest_first())) == 8
+    assert constants.HF_HUB_OFFLINE is True
+    unfinished.close()
+
+
 @pytest.mark.slow
 def test_429_waits_for_the_hubs_ratelimit_header_then_goes_on(fake_hub):
     fake_hub.fail_next(

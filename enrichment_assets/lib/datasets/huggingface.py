@@ -138,17 +138,23 @@ class HubCatalog:
         self.api = HfApi(endpoint=self.site, token=token or False)
 
     def iter_newest_first(self) -> Iterator[DatasetRecord]:
-        with _hub_reachable():
-            try:
-                for info in self.api.list_datasets(sort="last_modified", expand=EXPAND):
-                    yield record_from_info(info, self.site)
-            except HfHubHTTPError as error:
-                status = error.response.status_code if error.response is not None else None
-                if status in (401, 403):
-                    raise HfAuthError(
-                        f"the Hub at {self.site} answered {status} to the dataset listing"
-                    ) from None
-                raise
+        listing = iter(self.api.list_datasets(sort="last_modified", expand=EXPAND))
+        while True:
+            # The flag is lifted around each fetch only, never across a `yield`: a caller that
+            # stops early, or a generator that lives on in a traceback, cannot leave it lifted.
+            with _hub_reachable():
+                try:
+                    info = next(listing)
+                except StopIteration:
+                    return
+                except HfHubHTTPError as error:
+                    status = error.response.status_code if error.response is not None else None
+                    if status in (401, 403):
+                        raise HfAuthError(
+                            f"the Hub at {self.site} answered {status} to the dataset listing"
+                        ) from None
+                    raise
+            yield record_from_info(info, self.site)
 
 
 class HubSampleCatalog:
