@@ -1,1 +1,2 @@
-"""What several domains share, once: retry-after and backoff, metadata tables, hashing."""
+"""What several domains share, once: retry-after and backoff, metadata tables, hashing,
+the numbers a text states."""

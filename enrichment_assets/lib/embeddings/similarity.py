@@ -7,7 +7,6 @@ writes are `storage/embeddings.py`'s; this module ranks, groups and describes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from enrichment_assets.lib.common.figures import figures
 from enrichment_assets.lib.common.tables import shorten
 from enrichment_assets.storage import embeddings as store
 from enrichment_assets.storage import embeddings_pgvector as pgvector
@@ -108,21 +108,6 @@ def describe_entities(engine: Engine, entity_type: str, ids: Sequence[int]) -> d
 
 
 # --- near-duplicate stories -------------------------------------------------------------------
-
-
-_NOT_FIGURES = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+")  # links, mentions, hashtags
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
-_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
-
-
-def figures(text: str | None) -> frozenset[str]:
-    """The numbers a text states ("80,000" and "80000" alike; "1,5" as "1.5"), links aside."""
-    found = set()
-    for figure in _FIGURE.findall(_NOT_FIGURES.sub(" ", text or "")):
-        if _THOUSANDS.fullmatch(figure):
-            figure = figure.replace(",", "")
-        found.add(figure.replace(",", "."))
-    return frozenset(found)
 
 
 def figures_agree(first: frozenset[str], second: frozenset[str]) -> bool:

@@ -1,0 +1,1 @@
+"""Articles: the quality gates an article passes before it is published (plain functions)."""
