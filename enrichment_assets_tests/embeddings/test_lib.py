@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from enrichment_assets.lib.common.figures import figures
 from enrichment_assets.lib.embeddings.similarity import (
-    figures,
     figures_agree,
     near_duplicate_groups,
     top_k,

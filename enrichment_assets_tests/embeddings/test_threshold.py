@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from enrichment_assets.lib.common.figures import figures
 from enrichment_assets.lib.embeddings.similarity import (
     NEAR_DUPLICATE_THRESHOLD,
-    figures,
     figures_agree,
 )
 
