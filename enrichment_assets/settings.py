@@ -13,6 +13,7 @@ resource field or a run-config knob, and `lib/` through arguments.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
@@ -259,6 +260,57 @@ class EmbeddingsSettings(_Group):
     embedding_device: str = Field(default="cpu", description="torch device")
 
 
+ARTICLE_MODEL_STAGES = ("outline", "draft", "lead")
+
+
+class ArticlesSettings(_Group):
+    title: ClassVar[str] = "Articles"
+
+    articles_auto_publish: bool = Field(
+        default=False, description="publish an article whose every gate passes, without review"
+    )
+    articles_model: str | None = Field(
+        default=None, description="Groq model of every article stage; unset: GROQ_MODEL"
+    )
+    articles_stage_models: str | None = Field(
+        default=None,
+        description='JSON {"outline"|"draft"|"lead": model} for a model per stage',
+    )
+    articles_max_cost_usd: NonNegative = Field(
+        default=0.5, description="estimated LLM spend per article before it stops (0 = no cap)"
+    )
+    articles_max_sources: PositiveInt = Field(default=8, description="sources research keeps")
+    articles_max_per_channel: PositiveInt = Field(
+        default=2, description="sources research keeps from one channel"
+    )
+    articles_min_similarity: NonNegative = Field(
+        default=0.3, description="cosine to the topic a source needs (MiniLM scale)"
+    )
+
+    @field_validator("articles_stage_models")
+    @classmethod
+    def _stage_models(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict) or not all(
+            key in ARTICLE_MODEL_STAGES and isinstance(model, str) and model
+            for key, model in parsed.items()
+        ):
+            raise ValueError(
+                'a JSON object like {"draft": "llama-3.3-70b-versatile"} with keys outline, '
+                "draft, lead"
+            )
+        return value
+
+    def stage_models(self) -> dict[str, str]:
+        """The model of each stage that has its own (ARTICLES_STAGE_MODELS)."""
+        return json.loads(self.articles_stage_models) if self.articles_stage_models else {}
+
+
 class OperationsSettings(_Group):
     title: ClassVar[str] = "Operations"
     secrets: ClassVar[frozenset[str]] = frozenset({"alert_webhook_url"})
@@ -275,6 +327,7 @@ GROUPS: tuple[type[_Group], ...] = (
     EnrichmentSettings,
     DatasetsSettings,
     EmbeddingsSettings,
+    ArticlesSettings,
     OperationsSettings,
 )
 

@@ -9,6 +9,7 @@ run starts.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from pydantic import Field
 from sqlalchemy.engine import Engine
@@ -43,6 +44,17 @@ def shared_local_enricher(model_name: str):
 
             _local_enrichers[model_name] = LocalEnricher(model_name)
         return _local_enrichers[model_name]
+
+
+class RunnerFactory:
+    """Builds an `LLMRunner` for a task on one client; `client` is the client they share."""
+
+    def __init__(self, client: GroqChatClient, build: Callable[[Task], LLMRunner]) -> None:
+        self.client = client
+        self._build = build
+
+    def __call__(self, task: Task) -> LLMRunner:
+        return self._build(task)
 
 
 class LLMNotConfigured(Exception):
@@ -93,7 +105,6 @@ class LLMResource(SettingsResource):
         prompt_version: str | None = None,
         force: bool = False,
     ) -> Backend:
-        settings = self.enrichment()
         provider = self.resolved_provider()
         if provider == "none":
             return NoProviderBackend()
@@ -102,12 +113,21 @@ class LLMResource(SettingsResource):
             return LocalBackend(
                 lambda: shared_local_enricher(encoder), kind, prompt_version, model_name=encoder
             )
+        runner_for = self.runner_factory(engine, usage, force=force)
+        return LLMBackend(runner_for.client, runner_for, llm_task(kind, prompt_version))
+
+    def runner_factory(
+        self, engine: Engine, usage: UsageContext, model: str | None = None, force: bool = False
+    ) -> RunnerFactory:
+        """Runners on the Groq client for `model` (default GROQ_MODEL), sharing the limiter of
+        that model, the cache, the usage log and the daily budget: one per task."""
+        settings = self.enrichment()
         if settings.groq_api_key is None:
             raise LLMNotConfigured(
                 "LLM_PROVIDER is groq but GROQ_API_KEY is not set: set GROQ_API_KEY, "
                 "or LLM_PROVIDER=local to enrich offline"
             )
-        model = self.resolved_model()
+        model = model or self.resolved_model()
         base_url = field_or_setting(self.base_url, settings.groq_base_url)
         if base_url and base_url.rstrip("/").endswith("/openai/v1"):
             raise LLMNotConfigured(
@@ -146,4 +166,4 @@ class LLMResource(SettingsResource):
                 force=force,
             )
 
-        return LLMBackend(client, runner_for, llm_task(kind, prompt_version))
+        return RunnerFactory(client, runner_for)

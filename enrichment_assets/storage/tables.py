@@ -295,3 +295,134 @@ near_duplicate_posts = sa.Table(
     sa.UniqueConstraint("post_id", "model"),
     sa.Index(None, "model", "group_post_id"),
 )
+
+# --- article generation ---------------------------------------------------------------------
+# A request for an article (from the command, the UI's job or `trending_topics`); approved
+# requests get a dynamic partition named `partition_key`. `version` rises when an article is
+# regenerated; each version is its own `articles` row.
+article_requests = sa.Table(
+    "article_requests",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("partition_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("topic", sa.Text, nullable=False),
+    sa.Column("keywords", Json, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | approved | rejected
+    sa.Column("priority", sa.String(16), nullable=False),  # low | normal | high
+    sa.Column("requested_by", sa.String(128), nullable=False),
+    sa.Column("story_key", sa.String(128), unique=True),  # trending_topics: one per story
+    sa.Column("reason", sa.Text),  # why it was proposed, or why it was decided so
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("decided_at", UTCDateTime),
+    *_timestamps(),
+    sa.Index(None, "status"),
+)
+
+# One article per request and version: its status and stage, the finished text and the
+# article's own sources (the outbox another system reads once `status` is `published`).
+articles = sa.Table(
+    "articles",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column(
+        "request_id",
+        Id,
+        sa.ForeignKey("article_requests.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("version", sa.Integer, nullable=False),
+    # queued | researching | outlining | drafting | verifying | needs_review | ready | published
+    # | failed
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("stage", sa.String(16)),  # the stage running or last finished
+    sa.Column("failed_stage", sa.String(16)),
+    sa.Column("retry_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("provider", sa.String(64)),
+    sa.Column("title", sa.Text),
+    sa.Column("markdown", sa.Text),
+    sa.Column("sources", Json),  # [{n, kind, channel, post_id, url, text}], article numbering
+    sa.Column("scores", Json),  # gate -> score (null: no score)
+    sa.Column("checks", Json),  # gate -> {passed, score, threshold, reason}
+    sa.Column("review_reason", sa.Text),
+    sa.Column("cost_usd", sa.Float, nullable=False, server_default="0"),
+    sa.Column("total_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("published_at", UTCDateTime),
+    *_timestamps(),
+    sa.UniqueConstraint("request_id", "version"),
+)
+
+# The sources research chose, in its numbering (`n`); `article_n` is the number the finished
+# article cites it by (null when the article does not cite it).
+article_sources = sa.Table(
+    "article_sources",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("article_id", Id, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # post | page
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("post_id", Id),
+    sa.Column("url", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("article_n", sa.Integer),
+    *_timestamps(),
+    sa.UniqueConstraint("article_id", "n"),
+)
+
+# The outline's sections (heading, the sources each may use) and, once drafted, their bodies.
+article_sections = sa.Table(
+    "article_sections",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("article_id", Id, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("heading", sa.Text, nullable=False),
+    sa.Column("source_numbers", Json, nullable=False),
+    sa.Column("body", sa.Text),
+    *_timestamps(),
+    sa.UniqueConstraint("article_id", "position"),
+)
+
+# Every atomic claim of the finished article, the source that supports it and the span that does.
+article_claims = sa.Table(
+    "article_claims",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("article_id", Id, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("citations", Json, nullable=False),
+    sa.Column("source_n", sa.Integer),
+    sa.Column("span", sa.Text),
+    sa.Column("supported", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.Text),
+    *_timestamps(),
+    sa.UniqueConstraint("article_id", "position"),
+)
+
+# One row per article and stage: what the stage was given (input hash), what it answered (so a
+# resumed run reads it back), and its calls, tokens, cost and time.
+article_stage_log = sa.Table(
+    "article_stage_log",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("article_id", Id, sa.ForeignKey("articles.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("stage", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # completed | failed
+    sa.Column("input_hash", sa.String(64)),
+    sa.Column("output", Json),
+    sa.Column("provider", sa.String(64)),
+    sa.Column("model", sa.String(128)),
+    sa.Column("calls", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cached_calls", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("prompt_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("completion_tokens", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("cost_usd", sa.Float, nullable=False, server_default="0"),
+    sa.Column("seconds", sa.Float, nullable=False, server_default="0"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    *_timestamps(),
+    sa.UniqueConstraint("article_id", "stage"),
+)
