@@ -27,3 +27,8 @@ posts_backfill_policy = dg.BackfillPolicy.single_run()
 DATASETS_START_DATE = "2024-01-01"
 datasets_daily = dg.DailyPartitionsDefinition(start_date=DATASETS_START_DATE, timezone="UTC")
 datasets_backfill_policy = dg.BackfillPolicy.single_run()
+
+# One partition per approved article request, named by the request's key (`r<id>-<slug>`):
+# requests are few and long-lived, the case dynamic partitions are for. The requests sensor
+# adds them; so does `python -m enrichment_assets.articles generate`.
+article_requests = dg.DynamicPartitionsDefinition(name="article_requests")

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from enrichment_assets.resources.alerts import AlertsResource
+from enrichment_assets.resources.articles import ArticlesResource
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.resources.http import HttpResource
@@ -24,5 +25,6 @@ def resources() -> dg.Definitions:
             "kaggle": KaggleResource(),
             "embedder": EmbedderResource(),
             "alerts": AlertsResource(),
+            "articles": ArticlesResource(),
         }
     )

@@ -109,6 +109,15 @@ def list_requests(connection: Connection, status: str | None = None) -> list[Row
     return list(connection.execute(query))
 
 
+def story_keys(connection: Connection) -> set[str]:
+    """The stories already proposed (whatever became of their requests)."""
+    return set(
+        connection.execute(
+            sa.select(article_requests.c.story_key).where(article_requests.c.story_key.is_not(None))
+        ).scalars()
+    )
+
+
 def decide_request(engine: Engine, partition_key: str, status: str, reason: str | None) -> int:
     """Approve or reject a request; returns the rows changed (0: no such request)."""
     with engine.begin() as connection:
