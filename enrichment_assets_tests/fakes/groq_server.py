@@ -9,7 +9,12 @@ script failures with `script` (a queue of outcomes, one per request) and read wh
 in `requests`.
 
 Answers by default: for an enrichment prompt, JSON with keywords taken from the post's words;
-for a tags prompt, tags copied from the text plus one invented tag (to exercise grounding).
+for a tags prompt, tags copied from the text plus one invented tag (to exercise grounding); for
+the article writer's outline, draft and lead, valid answers built from the sources in the
+question (`groq_articles.py`). Per article stage, `stage_script` scripts outcomes the way
+`script` does (a 503 on the first draft, say, while outlines go through), and `stage_overrides`
+replaces the answer: a string for every request of the stage, or a list answered one per
+request before the default answers resume. `stage_requests(stage)` reads what one stage asked.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from enrichment_assets_tests.fakes.groq_articles import article_answer, stage_of
 
 API_KEY = "gsk_test_fake_key_0123456789"
 COMPLETIONS_PATH = "/openai/v1/chat/completions"
@@ -61,6 +68,10 @@ class FakeGroqState:
     reset_tokens: str = "7.66s"
     script: deque = field(default_factory=deque)  # outcomes for the next requests, in order
     content_override: str | None = None  # answer this content to every request
+    # Per article stage (outline | draft | lead): outcomes taken before `script`'s, and
+    # answers: a str for every request of the stage, a list consumed one per request.
+    stage_script: dict[str, list[str]] = field(default_factory=dict)
+    stage_overrides: dict[str, str | list[str]] = field(default_factory=dict)
     requests: list[dict[str, Any]] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     arrival_times: list[float] = field(default_factory=list)
@@ -70,6 +81,28 @@ class FakeGroqState:
     def count(self, status: int) -> int:
         with self.lock:
             return self.statuses.count(status)
+
+    def stage_requests(self, stage: str) -> list[dict[str, Any]]:
+        """The requests of one article stage (outline | draft | lead), in arrival order."""
+        with self.lock:
+            return [body for body in self.requests if stage_of(body) == stage]
+
+    def next_outcome(self, stage: str | None) -> str:
+        """Under `lock`: the scripted outcome of this request, "ok" when none is."""
+        if stage and self.stage_script.get(stage):
+            return self.stage_script[stage].pop(0)
+        return self.script.popleft() if self.script else "ok"
+
+    def answer(self, body: dict[str, Any], stage: str | None) -> str:
+        if self.content_override is not None:
+            return self.content_override
+        if stage is None:
+            return default_answer(body)
+        with self.lock:
+            override = self.stage_overrides.get(stage)
+            if isinstance(override, list):
+                override = override.pop(0) if override else None
+        return override if override is not None else article_answer(stage, body)
 
 
 def _words(text: str) -> list[str]:
@@ -140,10 +173,11 @@ class _Handler(BaseHTTPRequestHandler):
                                    "unknown_url"), "application/json", {})  # fmt: skip
             return
         body = json.loads(raw or b"{}")
+        stage = stage_of(body)
         with state.lock:
             state.requests.append(body)
             state.arrival_times.append(arrived)
-            outcome = state.script.popleft() if state.script else "ok"
+            outcome = state.next_outcome(stage)
         headers = _rate_limit_headers(state)
         if outcome == "403":
             self._send(403, _error("Forbidden: this organization cannot use this model",
@@ -198,9 +232,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if outcome == "hang":  # longer than the client's timeout in the tests
             time.sleep(3)
-        content = (
-            state.content_override if state.content_override is not None else default_answer(body)
-        )
+        content = state.answer(body, stage)
         if outcome == "invalid":
             content = '{"keywords": "not a list", "category": "nonsense"}'
         prompt_tokens = sum(len(m.get("content", "")) for m in body.get("messages", [])) // 4

@@ -69,6 +69,10 @@ class Outcome:
     status: str  # completed | error | budget | stopped
     payload: dict[str, Any] | None = None
     error: str | None = None
+    # What went wrong, as a word a caller can branch on: an LLMCallError's `error_type` (auth,
+    # transient, rate_limited, rejected, json_validate_failed), invalid_output, budget, stopped,
+    # cache_unavailable or exception. None when the item completed.
+    error_type: str | None = None
     cached: bool = False
     calls: int = 0
     prompt_tokens: int = 0
@@ -135,7 +139,14 @@ class LLMRunner:
 
     def _stopped(self, item: WorkItem) -> Outcome:
         status = "budget" if self.totals.budget_reached else "stopped"
-        return Outcome(item.content_hash, status, error=self._stop_reason())
+        return Outcome(
+            item.content_hash, status, error=self._stop_reason(), error_type=self._stop_type()
+        )
+
+    def _stop_type(self) -> str:
+        if self.totals.auth_error:
+            return "auth"
+        return "budget" if self.totals.budget_reached else "stopped"
 
     def _stop_reason(self) -> str:
         if self.totals.auth_error:
@@ -162,7 +173,12 @@ class LLMRunner:
         try:
             claim = self.cache.claim(key, force=self.force, should_stop=self._stop.is_set)
         except Exception as error:  # the database went away: this item fails, not the batch
-            return Outcome(item.content_hash, "error", error=f"cache unavailable: {error}")
+            return Outcome(
+                item.content_hash,
+                "error",
+                error=f"cache unavailable: {error}",
+                error_type="cache_unavailable",
+            )
         if claim.payload is not None:
             return Outcome(item.content_hash, "completed", payload=claim.payload, cached=True)
         if not claim.owned:
@@ -173,6 +189,7 @@ class LLMRunner:
         except Exception as error:  # an unexpected bug on one item must not sink the batch
             log.exception("LLM enrichment of %s failed", item.content_hash[:12])
             outcome.status, outcome.error = "error", f"{type(error).__name__}: {error}"
+            outcome.error_type = "exception"
         if outcome.status == "completed":
             self.cache.store(
                 key,
@@ -190,17 +207,20 @@ class LLMRunner:
         messages = base_messages
         corrected = False
         attempt = 0
-        last_error = "no attempt made"
+        last_error, last_error_type = "no attempt made", None
         entity_id = item.entity_id or item.content_hash
         while attempt < self.max_attempts:
             if self._stop.is_set():
-                outcome.status, outcome.error = self._stopped(item).status, self._stop_reason()
+                stopped = self._stopped(item)
+                outcome.status, outcome.error = stopped.status, stopped.error
+                outcome.error_type = stopped.error_type
                 return
             prompt_estimate = self.tokens.prompt_tokens(messages)
             estimate = prompt_estimate + self.tokens.completion_tokens()
             if not self.budget.reserve(prompt_estimate):
                 self._stop_all(budget_reached=True)
                 outcome.status, outcome.error = "budget", self._stop_reason()
+                outcome.error_type = "budget"
                 return
             if not self._wait_for_slot(estimate, prompt_estimate):
                 continue  # the run is stopping: the loop's head says why
@@ -214,10 +234,11 @@ class LLMRunner:
                 self.budget.release(prompt_estimate)
                 self.limiter.settle(estimate, 0)
                 self.usage.record(entity_id, "error", error.latency_ms, error_type=error.error_type)
-                last_error = str(error)
+                last_error, last_error_type = str(error), error.error_type
                 if isinstance(error, AuthFailed):
                     self._stop_all(auth_error=str(error))
                     outcome.status, outcome.error = "error", str(error)
+                    outcome.error_type = error.error_type
                     return
                 if isinstance(error, JsonValidateFailed) and not corrected:
                     corrected = True
@@ -238,7 +259,7 @@ class LLMRunner:
             except InvalidOutput as error:
                 self.usage.record(entity_id, "invalid_output", result.latency_ms, result, cost,
                                   error_type="invalid_output")  # fmt: skip
-                last_error = f"invalid output: {error}"
+                last_error, last_error_type = f"invalid output: {error}", "invalid_output"
                 if corrected:
                     break
                 corrected = True
@@ -248,7 +269,7 @@ class LLMRunner:
             self.usage.record(entity_id, "ok", result.latency_ms, result, cost)
             outcome.status, outcome.payload, outcome.error = "completed", payload, None
             return
-        outcome.status, outcome.error = "error", last_error
+        outcome.status, outcome.error, outcome.error_type = "error", last_error, last_error_type
 
     def _wait_for_slot(self, estimate: int, prompt_estimate: int) -> bool:
         """Book a slot in the shared limiter and sleep until it. False when the run stops
