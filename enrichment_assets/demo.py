@@ -19,13 +19,21 @@ import dagster as dg
 
 from enrichment_assets import settings
 from enrichment_assets.definitions import defs
+from enrichment_assets.lib.articles.requests import RunToRequest, demo_request
 from enrichment_assets.lib.common.tables import shorten
 from enrichment_assets.lib.posts.landing import plan_runs
 from enrichment_assets.resources.database import open_database
 from enrichment_assets.storage import reading
+from enrichment_assets.storage.articles import get_article
 from enrichment_assets.storage.engine import row_counts
 from enrichment_assets.storage.posts import latest_posts
 
+# One story two channels tell (it should end `ready`) and one only one channel tells (it should
+# end `needs_review`: a single channel is not a balanced report).
+DEMO_ARTICLES = (
+    ("Floods in Rio Grande do Sul", ["floods", "Brazil", "Porto Alegre"], "two channels"),
+    ("Humboldt Forum returns artefacts to Greece", ["Humboldt Forum", "Greece"], "one channel"),
+)
 SAMPLE_POSTS = Path(__file__).resolve().parent.parent / "data" / "sample" / "posts"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -132,7 +140,13 @@ def _materialize_everything(database_url: str) -> int:
     definitions = defs()
     graph = definitions.resolve_asset_graph()
     every_asset = [*definitions.assets, *(definitions.asset_checks or [])]
-    materializable = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
+    # Article stages are partitioned by request: they run below, one article per request.
+    materializable = [
+        k
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).is_materializable
+        and not isinstance(graph.get(k).partitions_def, dg.DynamicPartitionsDefinition)
+    ]
     days = sample_day_range(landing)
     runs = 0
     for batch in run_batches(graph, materializable):
@@ -151,8 +165,40 @@ def _materialize_everything(database_url: str) -> int:
             )
             runs += 1
             _print_materializations(result, batch)
+    runs += _write_articles(instance, definitions, database_url)
     _print_summary(instance, runs, database_url)
     return 0
+
+
+def _write_articles(instance: dg.DagsterInstance, definitions, database_url: str) -> int:
+    """Ask for the demo's articles (once: a second demo finds the same requests) and write each
+    in its own run, as the requests sensor would."""
+    from enrichment_assets.defs.partitions import article_requests  # after the settings check
+
+    engine = open_database(database_url)
+    job = definitions.resolve_job_def("generate_article")
+    for topic, keywords, why in DEMO_ARTICLES:
+        request = demo_request(engine, topic, keywords)
+        key = request.partition_key
+        if not instance.has_dynamic_partition(article_requests.name, key):
+            instance.add_dynamic_partitions(article_requests.name, [key])
+        print(f"\n▶ article {key} ({why})")
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=key,
+            tags=RunToRequest(key, request.version, request.priority).tags,
+            run_config=QUIET_CONSOLE,
+            raise_on_error=False,
+        )
+        with reading(engine) as connection:
+            article = get_article(connection, request.id, request.version)
+        print(f"  {article.status:<12} {article.title}")
+        if article.review_reason:
+            print(f"  review: {shorten(article.review_reason, 160)}")
+        if not result.success and article.status != "needs_review":
+            print(f"  run {result.run_id} failed: {article.error}", file=sys.stderr)
+    engine.dispose()
+    return len(DEMO_ARTICLES)
 
 
 def _print_materializations(result: dg.ExecuteInProcessResult, batch) -> None:

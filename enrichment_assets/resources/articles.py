@@ -12,11 +12,12 @@ from sqlalchemy.engine import Engine
 
 from enrichment_assets.lib.articles.pipeline import ResearchOptions
 from enrichment_assets.lib.articles.writers import Writer
+from enrichment_assets.lib.enrichment.runner import LLMRunner, Task
 from enrichment_assets.lib.enrichment.usage import UsageContext
 from enrichment_assets.resources._config import SettingsResource, field_or_setting
 from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.resources.llm import LLMResource
-from enrichment_assets.settings import ArticlesSettings
+from enrichment_assets.settings import ARTICLE_MODEL_STAGES, ArticlesSettings
 
 
 class ArticlesResource(SettingsResource):
@@ -61,13 +62,21 @@ class ArticlesResource(SettingsResource):
             from enrichment_assets.lib.articles.local_writer import LocalWriter
 
             return LocalWriter(embedder.encode, embedder.model)
-        from enrichment_assets.lib.articles.groq_writer import GroqWriter
+        from enrichment_assets.lib.articles.groq_writer import GroqWriter, run_task_through
 
         factories = {
             stage: llm.runner_factory(engine, usage, model=self.stage_model(llm, stage))
-            for stage in ("outline", "draft", "lead")
+            for stage in ARTICLE_MODEL_STAGES
         }
-        return GroqWriter.from_runner_factories(factories)
+
+        def runner_for(task: Task) -> LLMRunner:  # task kinds: article_outline, _draft, _lead
+            return factories[task.kind.removeprefix("article_")](task)
+
+        return GroqWriter(
+            run_task_through(runner_for),
+            self.stage_model(llm, "draft"),
+            entity_id=usage.partition or "",
+        )
 
     def writer_model(self, llm: LLMResource, embedder: EmbedderResource) -> tuple[str, str]:
         """(provider, model) written into the stage log."""

@@ -70,6 +70,7 @@ class Stage:
             run_id=self.context.run.run_id,
             asset=self.context.asset_key.to_user_string(),
             partition=self.context.partition_key,
+            entity_type="article",
         )
 
     def writer(self) -> Writer | None:

@@ -68,6 +68,20 @@ def make_request(
     )
 
 
+def demo_request(engine: Engine, topic: str, keywords: Sequence[str]) -> Row:
+    """The demo's approved request for `topic`, made once: a second demo finds the same one."""
+    topic, keywords, priority = clean_request(topic, keywords, "normal")
+    return repository.create_request(
+        engine,
+        topic=topic,
+        keywords=keywords,
+        priority=priority,
+        requested_by="demo",
+        status="approved",
+        story_key=f"demo:{repository.slug(topic)}",
+    )
+
+
 def decide(engine: Engine, partition_key: str, approve: bool, reason: str | None = None) -> None:
     """Approve or reject a request; an unknown key is an error naming it."""
     status = "approved" if approve else "rejected"

@@ -17,6 +17,7 @@ class UsageContext:
     run_id: str | None = None
     asset: str | None = None
     partition: str | None = None
+    entity_type: str = "post"  # what `entity_id` names: post | article
 
 
 @dataclass
@@ -76,7 +77,7 @@ class UsageLog:
                 "run_id": self.context.run_id,
                 "asset": self.context.asset,
                 "partition": self.context.partition,
-                "entity_type": "post",
+                "entity_type": self.context.entity_type,
                 "entity_id": entity_id,
                 "provider": self.provider,
                 "model": self.model,
