@@ -2,6 +2,8 @@
 
 - A sentence said twice (the same words, case, punctuation and citations aside) is kept where it
   comes first; the removed copy's citations join the kept one's, so no valid citation is lost. A
+  sentence that is only an attributed quotation (`EuroWire says: “...”`) counts as its quotation,
+  so the lead and a section quoting the same words under another verb do not both stay. A
   section left without a sentence is left out with its heading.
 - Citations are renumbered by first appearance: the stored sources the article cites become
   1..k, in reading order. A citation of a number that is no source (dangling) is kept, numbered
@@ -25,6 +27,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A line that keeps its own line: a list item, a quote block, a sub-heading.
 _LINE_MARK = re.compile(r"^\s*(?:[-*+>]|\d+[.)]|#{1,6})\s+")
 _HEADING_LINE = re.compile(r"^\s*#{1,6}\s+")
+# A sentence that is only an attribution and a quotation: `World Brief Daily reports: “...”`.
+_ATTRIBUTED_QUOTE = re.compile(r"^[^“”\"]{1,60}:\s*[“\"]([^“”\"]+)[”\"]$")
 # The citation groups that end a sentence, before or after its final stop.
 _TRAILING_CITATIONS = re.compile(r"((?:\s*\[\d+(?:\s*,\s*\d+)*\](?!\())+)(\s*[.!?]*[\"”’)]*)\s*$")
 
@@ -56,7 +60,11 @@ class _Unit:
 
 
 def _key(sentence: str) -> str:
-    return " ".join(words(strip_citations(sentence)))
+    """What makes two sentences the same: their words, or the words of the quotation a sentence
+    is made of."""
+    text = strip_citations(sentence)
+    quotation = _ATTRIBUTED_QUOTE.match(text)
+    return " ".join(words(quotation.group(1) if quotation else text))
 
 
 def _units(text: str) -> list[_Unit]:
