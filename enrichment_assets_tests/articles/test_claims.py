@@ -3,6 +3,7 @@ from enrichment_assets.lib.articles.claims import (
     facts_supported,
     no_contradicted_claims,
     split_claims,
+    unsupported_reason,
 )
 from enrichment_assets_tests.articles.fixtures import DRAFT, DRAFT_TEXTS, HONEST, TEXTS
 
@@ -94,3 +95,24 @@ def test_the_same_figure_in_another_spelling_or_a_figure_of_another_thing_is_no_
 def test_an_article_without_claims_has_no_score():
     result = no_contradicted_claims([], TEXTS)
     assert not result.passed and result.score is None
+
+
+def test_unsupported_reason_says_why_or_none():
+    assert unsupported_reason(Claim("The Red Cross opened 40 shelters.", (1,)), TEXTS) is None
+    claim = Claim("The Red Cross opened 41 shelters.", (1, 2))
+    assert unsupported_reason(claim, TEXTS) == "41 not in [1], [2]"
+    assert unsupported_reason(Claim("Officials met.", (9,)), TEXTS) == (
+        "cites [9], which does not exist"
+    )
+
+
+def test_a_name_is_supported_by_the_channel_of_the_source_cited_and_no_other():
+    claim = Claim("World Brief Daily reports: “The Red Cross opened 40 shelters.”", (1,))
+    assert unsupported_reason(claim, TEXTS) == "brief daily not in [1]"
+    assert unsupported_reason(claim, TEXTS, {1: "World Brief Daily"}) is None
+    assert unsupported_reason(claim, TEXTS, {1: "world_brief_daily"}) is None
+    assert unsupported_reason(claim, TEXTS, {1: "EuroWire", 2: "World Brief Daily"}) == (
+        "brief daily not in [1]"
+    )
+    assert facts_supported([claim], TEXTS, channels={1: "World Brief Daily"}).passed
+    assert not facts_supported([claim], TEXTS).passed

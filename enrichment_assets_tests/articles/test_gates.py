@@ -5,7 +5,7 @@ import pytest
 from enrichment_assets.lib.articles import gates
 from enrichment_assets.lib.articles.gates import GATES, run_gates
 from enrichment_assets.lib.articles.records import GateResult
-from enrichment_assets_tests.articles.fixtures import DRAFT, DRAFT_SOURCES, HONEST, SOURCES
+from enrichment_assets_tests.articles.fixtures import DRAFT, DRAFT_SOURCES, HONEST, SOURCES, TEXTS
 
 
 def _by_name(results):
@@ -56,3 +56,16 @@ def test_a_result_cannot_pass_without_a_score():
         GateResult("x", True, float("nan"), 1.0, "")
     failed = GateResult.no_score("x", 1.0, "why")
     assert dataclasses.astuple(failed) == ("x", False, None, 1.0, "no score: why")
+
+
+def test_an_attribution_naming_the_cited_sources_channel_is_supported():
+    markdown = (
+        "# Floods\n\nWorld Brief Daily reports: “The Red Cross opened 40 shelters in the old "
+        "town.” [1] Odesa News Agency says: “Roads near the river were closed on Monday.” [2]\n"
+    )
+    sources = [(1, "World Brief Daily", TEXTS[1]), (2, "Odesa News Agency", TEXTS[2])]
+    assert _by_name(run_gates(markdown, sources))["facts_supported"].passed
+    swapped = [(1, "Odesa News Agency", TEXTS[1]), (2, "World Brief Daily", TEXTS[2])]
+    result = _by_name(run_gates(markdown, swapped))["facts_supported"]
+    assert not result.passed
+    assert "brief daily not in [1]" in result.reason

@@ -23,7 +23,14 @@ from enrichment_assets.lib.articles.facts import (
 from enrichment_assets.lib.articles.records import GateResult
 from enrichment_assets.lib.articles.text import cited, plain, sentences, strip_citations
 
-__all__ = ["Claim", "facts", "facts_supported", "no_contradicted_claims", "split_claims"]
+__all__ = [
+    "Claim",
+    "facts",
+    "facts_supported",
+    "no_contradicted_claims",
+    "split_claims",
+    "unsupported_reason",
+]
 
 FACTS_SUPPORTED = "facts_supported"
 NO_CONTRADICTED_CLAIMS = "no_contradicted_claims"
@@ -72,8 +79,14 @@ def split_claims(markdown: str) -> list[Claim]:
     return claims
 
 
-def _missing(claim: Claim, sources: Mapping[int, str]) -> str | None:
-    """What keeps `claim` from being supported, or None when every fact is in a cited source."""
+def unsupported_reason(
+    claim: Claim, sources: Mapping[int, str], channels: Mapping[int, str] | None = None
+) -> str | None:
+    """What keeps `claim` from being supported, or None when every fact is in a cited source.
+
+    `channels` (source number -> channel title), when given, also supports a name that is part
+    of a cited source's channel: "World Brief Daily reports: “...” [1]" names the channel that
+    published [1], which the stored source proves though its text never says so."""
     if not claim.citations:
         return "cites nothing"
     absent = [n for n in claim.citations if n not in sources]
@@ -83,6 +96,11 @@ def _missing(claim: Claim, sources: Mapping[int, str]) -> str | None:
     texts = [sources[n] for n in claim.citations]
     source_facts = [facts(text) for text in texts]
     normalized = [normalize_name(text) for text in texts]
+    normalized += [
+        normalize_name(channels[n].replace("_", " "))
+        for n in claim.citations
+        if channels and channels.get(n)
+    ]
     cited_as = ", ".join(f"[{n}]" for n in claim.citations)
     missing = [n for n in sorted(stated.numbers) if not any(n in f.numbers for f in source_facts)]
     missing += [
@@ -97,17 +115,23 @@ def _missing(claim: Claim, sources: Mapping[int, str]) -> str | None:
 
 
 def facts_supported(
-    claims: Sequence[Claim], sources: Mapping[int, str], threshold: float = FACTS_THRESHOLD
+    claims: Sequence[Claim],
+    sources: Mapping[int, str],
+    threshold: float = FACTS_THRESHOLD,
+    channels: Mapping[int, str] | None = None,
 ) -> GateResult:
     """The share (0-100) of fact-bearing claims whose every number, date and name appears in at
-    least one cited source. A claim citing nothing, or a source that is not stored, is
+    least one cited source (a name may also be a cited source's channel, see
+    `unsupported_reason`). A claim citing nothing, or a source that is not stored, is
     unsupported. Passes at `threshold` or above; with no fact-bearing claim there is no score."""
     bearing = [claim for claim in claims if claim.facts]
     if not bearing:
         return GateResult.no_score(
             FACTS_SUPPORTED, threshold, "no claim states a number, date or name"
         )
-    unsupported = [(claim, why) for claim in bearing if (why := _missing(claim, sources))]
+    unsupported = [
+        (claim, why) for claim in bearing if (why := unsupported_reason(claim, sources, channels))
+    ]
     score = round(100.0 * (len(bearing) - len(unsupported)) / len(bearing), 1)
     reason = f"{len(bearing) - len(unsupported)} of {len(bearing)} fact-bearing claims supported"
     if unsupported:

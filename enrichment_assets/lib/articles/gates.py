@@ -55,7 +55,8 @@ def run_gates(
     article_markdown: str, sources: Iterable[Source | tuple[int, str, str]]
 ) -> list[GateResult]:
     """Every gate on one article, in the order of `GATES`, with the legacy thresholds. A source
-    is (n, channel, text). Perspective balance counts the stored sources the article cites."""
+    is (n, channel, text). Perspective balance counts the stored sources the article cites; a
+    name in a claim may be its cited source's channel ("World Brief Daily reports: ...")."""
     stored = [Source(*source) for source in sources]
     texts = {source.n: source.text for source in stored}
     channel_of = {source.n: source.channel for source in stored}
@@ -63,7 +64,7 @@ def run_gates(
     made = dict.fromkeys(citations(article_markdown))
     return [
         _guarded(CITATIONS_RESOLVE, lambda: citations_resolve(article_markdown, texts)),
-        _guarded(FACTS_SUPPORTED, lambda: facts_supported(claims, texts)),
+        _guarded(FACTS_SUPPORTED, lambda: facts_supported(claims, texts, channels=channel_of)),
         _guarded(NO_CONTRADICTED_CLAIMS, lambda: no_contradicted_claims(claims, texts)),
         _guarded(bias_gates.BIAS, lambda: bias_gates.bias(article_markdown)),
         _guarded(
