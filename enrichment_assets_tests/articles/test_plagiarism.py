@@ -40,3 +40,15 @@ def test_the_honest_article_passes_and_no_words_means_no_score():
     assert plagiarism(HONEST, TEXTS).passed
     result = plagiarism("", TEXTS)
     assert not result.passed and result.score is None
+
+
+def test_a_short_shared_run_and_a_heading_are_not_copying():
+    article = (
+        "# Rescue teams said 80,000 people were displaced\n\nCrews said people were displaced."
+    )
+    run, _, total = longest_copied_run(article, SOURCE)
+    assert run == 3 and total == 5  # the heading is not counted
+    result = plagiarism(article, SOURCE)
+    assert result.passed and result.score == 0.0, result.reason
+    copied = "Teams said 80,000 people were displaced by floods."
+    assert not plagiarism(copied, SOURCE).passed  # a run of 6 is copying

@@ -6,8 +6,6 @@ the LLM nothing for them. The gates are blocking checks on `article_scores`: an 
 fails one is `needs_review`, and `article_publication` does not run for it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import UTC, datetime
 

@@ -1,8 +1,6 @@
 """The article jobs: generate one article (what the sensor runs), and two for people in the UI:
 request an article, and review requests and articles (approve, reject, publish, regenerate)."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -1,7 +1,13 @@
 """Plagiarism: the longest run of words an article copies from one source outside quotation
 marks, as a share of the article's words. Quoting is allowed (the offline writer quotes its
 sources on purpose, with attribution); a quotation, straight ("...") or curly (“...”), breaks a
-run, so words inside it never count."""
+run, so words inside it never count.
+
+Headings are left out (a title that names the topic names it in the source's words too), and a
+run shorter than `MIN_COPIED_RUN` words is ordinary language ("said on Monday that"), not
+copying: it scores 0. Without that floor a 30-word article that shares three words with its
+source would fail at 10%.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from enrichment_assets.lib.articles.text import plain, unquoted, words
 
 PLAGIARISM = "plagiarism"
 PLAGIARISM_THRESHOLD = 5.0  # percent of the article's words, in one unquoted run
+MIN_COPIED_RUN = 6  # words: a shorter shared run is not copying
 
 
 def longest_common_run(article: list[str], source: list[str]) -> int:
@@ -30,7 +37,7 @@ def longest_common_run(article: list[str], source: list[str]) -> int:
 
 def longest_copied_run(markdown: str, sources: Mapping[int, str]) -> tuple[int, int | None, int]:
     """(longest unquoted run copied from one source, that source's number, article words)."""
-    prose = plain(markdown)
+    prose = plain(markdown, headings=False)
     stretches = [words(stretch) for stretch in unquoted(prose)]
     best, best_n = 0, None
     for n, text in sources.items():
@@ -49,7 +56,7 @@ def plagiarism(
     run, n, total = longest_copied_run(markdown, sources)
     if not total:
         return GateResult.no_score(PLAGIARISM, threshold, "the article has no words")
-    share = round(100.0 * run / total, 1)
+    share = round(100.0 * run / total, 1) if run >= MIN_COPIED_RUN else 0.0
     where = f" from [{n}]" if n is not None else ""
     reason = f"longest unquoted copied run: {run} of {total} words ({share}%){where}"
     return GateResult(PLAGIARISM, share < threshold, share, threshold, reason)
