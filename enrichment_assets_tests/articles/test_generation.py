@@ -3,8 +3,6 @@ writer and the fake Groq server, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import pytest
-
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.storage import articles as repository
 from enrichment_assets.storage.engine import reading
