@@ -14,7 +14,8 @@ import sqlalchemy as sa
 
 from enrichment_assets.definitions import defs
 from enrichment_assets.defs.posts.assets import posts
-from enrichment_assets.defs.retries import DATABASE_RETRY, NETWORK_RETRY
+from enrichment_assets.defs.articles.jobs import STAGE_ASSETS
+from enrichment_assets.defs.retries import ARTICLE_STAGE_RETRY, DATABASE_RETRY, NETWORK_RETRY
 from enrichment_assets.resources.database import (
     DatabaseResource,
     DatabaseUnreachable,
@@ -88,7 +89,14 @@ def test_every_asset_carries_a_retry_policy_with_backoff_and_jitter():
     assert len(keys) >= 13
     for key in keys:
         policy = definitions.get_assets_def(key).op.retry_policy
-        expected = NETWORK_RETRY if key.to_user_string() in NETWORK_ASSETS else DATABASE_RETRY
+        name = key.to_user_string()
+        expected = (
+            ARTICLE_STAGE_RETRY
+            if name in STAGE_ASSETS
+            else NETWORK_RETRY
+            if name in NETWORK_ASSETS
+            else DATABASE_RETRY
+        )
         assert policy == expected, key.to_user_string()
         assert policy.max_retries >= 1
         assert policy.backoff == dg.Backoff.EXPONENTIAL and policy.jitter == dg.Jitter.PLUS_MINUS
