@@ -40,3 +40,11 @@ def test_the_honest_article_passes_and_no_words_means_no_score():
     assert plagiarism(HONEST, TEXTS).passed
     result = plagiarism("", TEXTS)
     assert not result.passed and result.score is None
+
+
+def test_a_title_or_heading_in_a_sources_words_is_not_copying():
+    article = "# Rescue teams said 80,000 people were displaced\n\n## By the floods on Sunday\n\n"
+    article += "The wire reports that many left home [1]."
+    run, _, total = longest_copied_run(article, SOURCE)
+    assert (run, total) == (1, 7)
+    assert plagiarism(article.replace("# ", "", 1), SOURCE).score > 5  # as prose it counts

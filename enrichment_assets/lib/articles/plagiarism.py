@@ -1,7 +1,8 @@
 """Plagiarism: the longest run of words an article copies from one source outside quotation
 marks, as a share of the article's words. Quoting is allowed (the offline writer quotes its
 sources on purpose, with attribution); a quotation, straight ("...") or curly (“...”), breaks a
-run, so words inside it never count."""
+run, so words inside it never count. Headings do not count either: the title is the topic
+someone asked for, and a topic ("Floods in Rio Grande do Sul") is often a source's own words."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def longest_common_run(article: list[str], source: list[str]) -> int:
 
 def longest_copied_run(markdown: str, sources: Mapping[int, str]) -> tuple[int, int | None, int]:
     """(longest unquoted run copied from one source, that source's number, article words)."""
-    prose = plain(markdown)
+    prose = plain(markdown, headings=False)
     stretches = [words(stretch) for stretch in unquoted(prose)]
     best, best_n = 0, None
     for n, text in sources.items():
