@@ -81,14 +81,15 @@ FLOODS = [
     Candidate(
         "post",
         "Science Health Review",
-        "The river rose to 5.3 metres, the highest level on record. "
+        "Flood water in Porto Alegre rose to 5.3 metres, the highest level on record. "
         "Officials closed the airport until 30 May.",
         post_id=502,
     ),
     Candidate(
         "post",
         "Science Health Review",
-        "The state governor asked for federal help. Schools in the city will stay shut this week.",
+        "The state governor asked for federal help as the floods spread. "
+        "Schools in the city will stay shut this week.",
         post_id=503,
     ),
 ]

@@ -216,8 +216,8 @@ class LocalWriter:
     def draft(
         self, topic: str, section: OutlineSection, sources: Sequence[ChosenSource]
     ) -> StageAnswer[str]:
-        own = [source for source in sources if source.n in section.sources] or list(sources)
-        found = quotable(own)
+        # Only the section's own sources, whatever else is passed: a section is written from them.
+        found = quotable([source for source in sources if source.n in section.sources])
         if not found:
             return StageAnswer("")
         limit = min(MAX_QUOTES, max(2, len({q.n for q in found})))
