@@ -127,17 +127,19 @@ def _fake_encoder(vectors):
 
 
 def test_of_two_sentences_saying_the_same_the_readable_one_is_quoted():
-    hard = "The monetary authority's deliberations necessitated considerable recalibration."
+    hard = (
+        "The central bank kept its benchmark interest rate unchanged, citing persistent inflation."
+    )
     easy = "The bank took a long time to make up its mind."
     other = "Traders bet on a cut in June."
     axis = np.eye(4, dtype=np.float32)
     vectors = {
         hard: axis[0],
         easy: (0.97 * axis[0] + 0.243 * axis[1]) / np.linalg.norm([0.97, 0.243]),
-        other: (0.6 * axis[0] + 0.8 * axis[2]),
+        other: (0.3 * axis[0] + 0.954 * axis[2]),  # less central than the hard one, even read
         "rates": axis[0],
     }
-    assert flesch_reading_ease(hard) < 0 < 60 < flesch_reading_ease(easy)
+    assert flesch_reading_ease(hard) < 60 < flesch_reading_ease(easy)
     source = ChosenSource(1, "post", "Wire", f"{hard} {easy} {other}", 1.0, 1)
     text = LocalWriter(_fake_encoder(vectors), "fake").draft(
         "rates", OutlineSection("A", (1,)), [source]
