@@ -66,3 +66,30 @@ def chosen(candidates: list[Candidate]) -> list[ChosenSource]:
         ChosenSource(n, c.kind, c.channel, c.text, 1.0, c.post_id, c.url)
         for n, c in enumerate(candidates, start=1)
     ]
+
+
+# One channel telling a story alone: it may be written, but not balanced.
+FLOODS_TOPIC = "Floods in Porto Alegre"
+FLOODS = [
+    Candidate(
+        "post",
+        "Science Health Review",
+        "Heavy rain flooded Porto Alegre for a third day on Monday. "
+        "Rescue teams moved 8,000 people to shelters.",
+        post_id=501,
+    ),
+    Candidate(
+        "post",
+        "Science Health Review",
+        "Flood water in Porto Alegre rose to 5.3 metres, the highest level on record. "
+        "Officials closed the airport until 30 May.",
+        post_id=502,
+    ),
+    Candidate(
+        "post",
+        "Science Health Review",
+        "The state governor asked for federal help as the floods spread. "
+        "Schools in the city will stay shut this week.",
+        post_id=503,
+    ),
+]

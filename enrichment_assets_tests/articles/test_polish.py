@@ -95,3 +95,18 @@ def test_an_article_citing_nothing_has_no_source_list():
     assert polished.markdown == "# A title\n\nNothing cited.\n"
     assert polished.numbering == {}
     assert article_sources(polished, SOURCES) == []
+
+
+def test_a_quotation_repeated_under_another_verb_is_kept_once():
+    lead = "EuroWire says: “The ECB held rates.” [2]"
+    body = (
+        "EuroWire writes: “The ECB held rates.” [2] "
+        "World Brief Daily reports: “The euro slid.” [1] "
+        "Traders said “The ECB held rates.” and sold bonds [4]."
+    )
+    polished = polish("T", lead, [("A", body)], SOURCES)
+    assert polished.markdown.startswith(
+        "# T\n\nEuroWire says: “The ECB held rates.” [1]\n\n## A\n\n"
+        "World Brief Daily reports: “The euro slid.” [2] "
+        "Traders said “The ECB held rates.” and sold bonds [3].\n"  # more than a quotation: kept
+    )

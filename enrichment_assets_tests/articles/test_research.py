@@ -8,7 +8,14 @@ from enrichment_assets.lib.articles.research import (
     rank_sources,
     too_few_sources,
 )
-from enrichment_assets_tests.articles.stories import ELSEWHERE, KEYWORDS, RATES, TOPIC
+from enrichment_assets_tests.articles.stories import (
+    ELSEWHERE,
+    FLOODS,
+    FLOODS_TOPIC,
+    KEYWORDS,
+    RATES,
+    TOPIC,
+)
 
 DIMENSIONS = 32
 TOPIC_VECTOR = np.eye(DIMENSIONS, dtype=np.float32)[0]
@@ -139,3 +146,12 @@ def test_too_few_sources_says_how_many_from_how_many_channels():
     assert too_few_sources([]) == "0 sources from 0 channels"
     assert too_few_sources(of("A", "B", "A")) is None
     assert too_few_sources(of("A", "B"), min_sources=2) is None
+
+
+def test_a_story_one_channel_tells_gives_too_few_sources(encode):
+    candidates = [*FLOODS, *RATES]
+    sources = rank_sources(
+        encode([FLOODS_TOPIC])[0], candidates, encode([c.text for c in candidates])
+    )
+    assert [s.channel for s in sources] == ["Science Health Review"] * 2  # at most 2 per channel
+    assert too_few_sources(sources) == "2 sources from 1 channel"

@@ -5,8 +5,8 @@ attributed to its channel and cited (`World Brief Daily reports: “...” [1]`)
 - outline: the sources' quotable sentences, embedded with the sentence encoder, fall into 1-3
   clusters (Ward linkage, deterministic; one cluster per two sources); a source belongs to the
   cluster holding most of its sentences, so each source feeds one section. A section's heading
-  is made of the two terms of its most central sentence that its sentences share most ("Inflation
-  and euro zone"); the title is the topic, in title case.
+  is the term its sentences share most, the central ones weighing most, and a second if it is a
+  name ("Euro zone and ECB", `headings.py`); the title is the topic, in title case.
 - draft: from the section's own sources, up to four sentences nearest the centre of their
   sentences (leaning towards the topic), one per source before a second from any, readable ones
   preferred (Flesch reading ease: the readability gate counts quoted words too).
@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
+from enrichment_assets.lib.articles.headings import heading_for, title_case
 from enrichment_assets.lib.articles.readability import flesch_reading_ease
 from enrichment_assets.lib.articles.records import ChosenSource, Outline, OutlineSection
 from enrichment_assets.lib.articles.text import CITATION, words
@@ -49,21 +50,6 @@ NEAR_DUPLICATE = 0.92  # two sentences this close say the same thing: quote one
 VERBS = ("reports", "says", "writes")
 _STOP = re.compile(r"[.!?][\"”’)]*$")
 _UNQUOTABLE = re.compile(r"https?://|www\.|@\w|#\w")
-_ARTICLES = frozenset({"the", "a", "an"})
-_CONNECTOR = r"(?:of|the|de|du|la|al|bin|van|von|der|and|for)"
-_CAPITALISED = re.compile(rf"[A-Z][\w’'\-]*(?:\s+(?:{_CONNECTOR}\s+)*[A-Z][\w’'\-]*)+")
-_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "to"})
-_SMALL_WORDS |= frozenset({"the", "with", "from"})
-_PLAIN_WORDS = _SMALL_WORDS | frozenset(
-    re.findall(
-        r"\S+",
-        "is are was were be been has have had that this these those it its their there said says "
-        "say will would not no but he she they we after before over under into than more most new "
-        "now still also about just only some time row first last other who what when which while "
-        "per cent percent",
-    )
-)
-_TOKEN = re.compile(r"[^\W\d_]+(?:[’'\-][^\W\d_]+)*")
 
 
 @dataclass(frozen=True)
@@ -110,73 +96,6 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
 
 def _preference(centrality: float, flesch: float) -> float:
     return centrality - READABILITY_WEIGHT * max(0.0, READABLE - flesch)
-
-
-def title_case(topic: str) -> str:
-    """The topic as a title: each word capitalised but small ones, words with capitals kept."""
-    topic = " ".join(topic.split()).strip(" .,:;!?")
-    titled = []
-    for index, word in enumerate(topic.split()):
-        small = index > 0 and word.lower() in _SMALL_WORDS
-        keep = small or any(char.isupper() for char in word)
-        titled.append(word.lower() if small else word if keep else word[:1].upper() + word[1:])
-    return " ".join(titled)
-
-
-def _heading_terms(sentence: str) -> list[tuple[int, str]]:
-    """(position, term) of the terms a heading may use: runs of capitalised words (less a leading
-    article: "European Central Bank"), and single words that are not plain ("rate", "ECB")."""
-    terms, covered = [], set()
-    for match in _CAPITALISED.finditer(sentence):
-        parts = match.group().split()
-        while parts and parts[0].lower() in _ARTICLES:
-            parts = parts[1:]
-        if len(parts) >= 2:
-            terms.append((match.start(), " ".join(parts[:4]).rstrip("’'")))
-            covered.update(range(match.start(), match.end()))
-    previous: tuple[int, str] | None = None
-    for match in _TOKEN.finditer(sentence):
-        word = match.group()
-        if match.start() in covered or word.lower() in _PLAIN_WORDS or len(word) < 3:
-            previous = None
-            continue
-        initial = match.start() == 0 and not word.isupper()
-        word = word.lower() if initial else word
-        terms.append((match.start(), word))
-        if previous and sentence[previous[0] + len(previous[1]) : match.start()] == " ":
-            terms.append((previous[0], f"{previous[1]} {word}"))  # "euro zone", "deposit rate"
-        previous = (match.start(), word)
-    return terms
-
-
-def _overlap(one: str, other: str) -> bool:
-    mine, theirs = set(words(one)), set(words(other))
-    return bool(mine & theirs)
-
-
-def heading_for(central: str, cluster: Sequence[str]) -> str:
-    """A plain heading from the cluster's most central sentence: its two terms that the most
-    sentences of the cluster share, times their words (the longer, then the earlier on a tie; a
-    term sharing a word with the other left out), in the sentence's order, e.g. "Inflation and
-    euro zone". Words of the sources only: a heading states nothing they do not."""
-    lowered = [" ".join(words(text)) for text in cluster]
-
-    def shared(term: str) -> int:
-        pattern = rf"(?<!\w){re.escape(' '.join(words(term)))}(?!\w)"
-        return sum(1 for text in lowered if re.search(pattern, text))
-
-    terms = list(dict.fromkeys(term for _, term in sorted(_heading_terms(central))))
-    if not terms:
-        return "More"
-    # A two-word term counts twice: "euro zone" in two sentences beats "euro" in three.
-    weight = [shared(term) * len(term.split()) for term in terms]
-    ranked = sorted(range(len(terms)), key=lambda i: (-weight[i], -len(terms[i]), i))
-    best: list[int] = []
-    for i in ranked:
-        if len(best) < 2 and not any(_overlap(terms[i], terms[j]) for j in best):
-            best.append(i)
-    heading = " and ".join(terms[i] for i in sorted(best))
-    return heading[:1].upper() + heading[1:]
 
 
 def _clusters(vectors: np.ndarray, quotables: list[Quotable]) -> np.ndarray:
@@ -279,16 +198,17 @@ class LocalWriter:
         vectors = self._embed([q.text for q in found])
         labels = _clusters(vectors, found)
         home = _home_clusters(labels, vectors, found)
-        sections, headings = [], set()
+        sections: list[OutlineSection] = []
+        headings: list[str] = []
         for label in sorted(
             set(home.values()), key=lambda lb: min(n for n in home if home[n] == lb)
         ):
             members = [i for i in range(len(found)) if labels[i] == label]
-            central = found[members[int(np.argmax(vectors[members] @ _unit(vectors[members])))]]
-            heading = heading_for(central.text, [found[i].text for i in members])
-            if heading.lower() in headings:
+            closeness = vectors[members] @ _unit(vectors[members])
+            heading = heading_for([found[i].text for i in members], closeness.tolist(), headings)
+            if heading.lower() in (taken.lower() for taken in headings):
                 heading = f"{heading} ({len(sections) + 1})"
-            headings.add(heading.lower())
+            headings.append(heading)
             numbers = tuple(sorted(n for n in home if home[n] == label))
             sections.append(OutlineSection(heading, numbers))
         return StageAnswer(Outline(title, tuple(sections)))
@@ -296,8 +216,8 @@ class LocalWriter:
     def draft(
         self, topic: str, section: OutlineSection, sources: Sequence[ChosenSource]
     ) -> StageAnswer[str]:
-        own = [source for source in sources if source.n in section.sources] or list(sources)
-        found = quotable(own)
+        # Only the section's own sources, whatever else is passed: a section is written from them.
+        found = quotable([source for source in sources if source.n in section.sources])
         if not found:
             return StageAnswer("")
         limit = min(MAX_QUOTES, max(2, len({q.n for q in found})))

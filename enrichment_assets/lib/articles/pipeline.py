@@ -277,10 +277,11 @@ def claims(engine: Engine, runner: StageRunner) -> StageReport:
     if not markdown:
         return StageReport("claims", skipped="no article text")
     texts = {s["n"]: s["text"] for s in sources}
-    input_hash = stage_hash((markdown, sorted(texts.items())))
+    channels = {s["n"]: s["channel"] for s in sources}
+    input_hash = stage_hash((markdown, sorted(texts.items()), sorted(channels.items())))
 
     def compute(report: StageReport) -> dict[str, Any]:
-        traced = trace_claims(markdown, texts)
+        traced = trace_claims(markdown, texts, channels=channels)
         supported = sum(1 for c in traced if c.supported)
         report.details = {"claims": len(traced), "supported": supported}
         return {
