@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from enrichment_assets.definitions import defs
-from enrichment_assets.defs.posts.assets import posts
 from enrichment_assets.defs.articles.jobs import STAGE_ASSETS
+from enrichment_assets.defs.posts.assets import posts
 from enrichment_assets.defs.retries import ARTICLE_STAGE_RETRY, DATABASE_RETRY, NETWORK_RETRY
 from enrichment_assets.resources.database import (
     DatabaseResource,

@@ -27,8 +27,9 @@ DATABASE_RETRY = dg.RetryPolicy(
 )
 
 # Article stages: the legacy's 3 tries, the first retry after about 60 s, the second after about
-# 120 s (± 60 s of jitter, so articles that failed together do not retry together). The runner has already waited out the provider's 429s and retried
-# single calls; this covers an outage that outlasts them. A refused key, a budget reached or an
+# 120 s (± 60 s of jitter, so articles that failed together do not retry together). The runner
+# has already waited out the provider's 429s and retried single calls; this covers an outage
+# that outlasts them. A refused key, a budget reached or an
 # answer that stayed invalid raise `dg.Failure(allow_retries=False)` and are never retried.
 ARTICLE_STAGE_RETRY = dg.RetryPolicy(
     max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS

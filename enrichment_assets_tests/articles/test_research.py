@@ -29,7 +29,7 @@ def _at(cosine: float, axis: int) -> np.ndarray:
     return vector
 
 
-def _rank(rows, **options):
+def _rank(rows, max_below_best=None, **options):
     """rows: (channel, text, cosine); each text gets its own off-topic axis unless repeated."""
     candidates = [
         Candidate("post", channel, text, post_id=i) for i, (channel, text, _) in enumerate(rows)
@@ -38,7 +38,7 @@ def _rank(rows, **options):
     vectors = np.stack(
         [_at(cosine, axes.setdefault(text, len(axes) + 1)) for _, text, cosine in rows]
     )
-    return rank_sources(TOPIC_VECTOR, candidates, vectors, **options)
+    return rank_sources(TOPIC_VECTOR, candidates, vectors, max_below_best=max_below_best, **options)
 
 
 def _picked(sources):
@@ -72,6 +72,16 @@ def test_candidates_below_the_similarity_floor_are_dropped():
     rows = [("A", "close", 0.5), ("B", "far", 0.29), ("C", "unrelated", -0.2)]
     assert [s.text for s in _rank(rows)] == ["close"]
     assert [s.text for s in _rank(rows, min_similarity=0.2)] == ["close", "far"]
+
+
+def test_a_source_far_below_the_best_is_another_story():
+    rows = [
+        ("A", "the match", 0.9),
+        ("B", "the match again", 0.8),
+        ("C", "same club, other day", 0.6),
+    ]
+    assert [s.text for s in _rank(rows, max_below_best=0.25)] == ["the match", "the match again"]
+    assert len(_rank(rows)) == 3  # without the relative floor the 0.6 one is in
 
 
 def test_a_copied_text_is_kept_once_from_a_channel_not_yet_chosen():

@@ -107,6 +107,11 @@ def _take_turns(
     return ranked
 
 
+# How far below the best candidate's cosine a source may be (MiniLM's scale): tellings of one
+# story score within ~0.2 of each other; the same names in another story score ~0.3-0.4 lower.
+MAX_BELOW_BEST = 0.25
+
+
 def rank_sources(
     topic_vector: np.ndarray,
     candidates: Sequence[Candidate],
@@ -116,10 +121,13 @@ def rank_sources(
     max_sources: int = 8,
     max_per_channel: int = 2,
     min_similarity: float = 0.3,
+    max_below_best: float | None = MAX_BELOW_BEST,
 ) -> list[ChosenSource]:
     """The sources for a topic, best first, numbered from 1. `vectors` are the candidates'
     L2-normalised embeddings, row i for candidate i; `topic_vector` the topic's (normalised here
-    too). See the module's docstring for the rules."""
+    too). A source needs a cosine of `min_similarity` and, with `max_below_best`, one within
+    that much of the best candidate's: a story's tellings sit close together, and a post on the
+    same club or company but another event sits far below them. See the module's docstring."""
     if not candidates or max_sources <= 0 or max_per_channel <= 0:
         return []
     matrix = np.asarray(vectors, dtype=np.float32).reshape(len(candidates), -1)
@@ -132,7 +140,10 @@ def rank_sources(
         dtype=np.float32,
     )
     scores = cosines + bonuses
-    relevant = [i for i in range(len(candidates)) if float(cosines[i]) >= min_similarity]
+    floor = min_similarity
+    if max_below_best is not None and len(cosines):
+        floor = max(floor, float(cosines.max()) - max_below_best)
+    relevant = [i for i in range(len(candidates)) if float(cosines[i]) >= floor]
     relevant = [i for i in relevant if normalized_text(candidates[i].text)]
     order = sorted(relevant, key=lambda i: (-float(scores[i]), i))
     kept = _one_per_group(_duplicate_groups(order, candidates, matrix), candidates, scores)
