@@ -16,7 +16,13 @@ from enrichment_assets.defs.partitions import article_requests
 from enrichment_assets.defs.retries import ARTICLE_STAGE_RETRY
 from enrichment_assets.lib.articles import pipeline
 from enrichment_assets.lib.articles.gates import GATES
-from enrichment_assets.lib.articles.stages import ArticleRef, StageReport, StageRunner, open_article
+from enrichment_assets.lib.articles.stages import (
+    ArticleRef,
+    StageReport,
+    StageRunner,
+    open_article,
+    refresh,
+)
 from enrichment_assets.lib.articles.writers import StageFailed, Writer
 from enrichment_assets.lib.enrichment.usage import UsageContext
 from enrichment_assets.resources.articles import ArticlesResource
@@ -90,7 +96,7 @@ class Stage:
 
 
 def _metadata(stage: Stage, report: StageReport) -> dict:
-    article = pipeline.refresh(stage.engine, stage.ref).article
+    article = refresh(stage.engine, stage.ref).article
     usage = report.usage
     metadata = {
         "request": stage.ref.request.partition_key,
@@ -184,7 +190,7 @@ def _writer_stage(name: str, description: str, run: Callable) -> dg.AssetsDefini
 
 
 def _extra(stage: Stage, name: str) -> dict:
-    article = pipeline.refresh(stage.engine, stage.ref).article
+    article = refresh(stage.engine, stage.ref).article
     if name == "article_outline":
         with reading(stage.engine) as connection:
             sections = repository.sections_of(connection, stage.ref.id)
@@ -284,7 +290,7 @@ def article_scores(
             for v in verdicts
         ]
     )
-    article = pipeline.refresh(stage.engine, stage.ref).article
+    article = refresh(stage.engine, stage.ref).article
     metadata = _metadata(stage, report) | {"scores": scores}
     if article.review_reason:
         metadata["review_reason"] = article.review_reason
@@ -309,7 +315,7 @@ def article_publication(
     published = False
     if articles.resolved_auto_publish():
         published = pipeline.publish(stage.engine, stage.ref, datetime.now(UTC))
-    article = pipeline.refresh(stage.engine, stage.ref).article
+    article = refresh(stage.engine, stage.ref).article
     if article.status == "ready":
         context.log.info("ready: approve it with the review_articles job to publish")
     metadata = {
