@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
-from enrichment_assets.defs.partitions import article_requests
 from enrichment_assets.lib.articles import pipeline
 from enrichment_assets.lib.articles.requests import BadRequest, decide, make_request
 from enrichment_assets.lib.articles.stages import open_article
@@ -27,7 +26,6 @@ STAGE_ASSETS = (
 generate_article = dg.define_asset_job(
     name="generate_article",
     selection=dg.AssetSelection.assets(*STAGE_ASSETS),
-    partitions_def=article_requests,
     description="Every stage of one article (one partition per approved request). Re-execute "
     "from failure to resume at the failed stage: finished stages are read back, not re-asked.",
 )
@@ -82,15 +80,24 @@ def apply_review(
     context: dg.OpExecutionContext, config: ReviewConfig, db: DatabaseResource
 ) -> None:
     engine = db.engine
+    # Every key is checked before anything changes: a typo fails the review as a whole rather
+    # than leaving it half applied.
+    named = dict.fromkeys([*config.approve, *config.reject, *config.regenerate, *config.publish])
+    with reading(engine) as connection:
+        unknown = [key for key in named if repository.get_request(connection, key) is None]
+    both = sorted(set(config.approve) & set(config.reject))
+    if unknown or both:
+        problems = [f"no article request {key!r}" for key in unknown]
+        problems += [f"{key} is both approved and rejected" for key in both]
+        raise dg.Failure(
+            description="; ".join(problems) + "; nothing was changed", allow_retries=False
+        )
     try:
         for key in config.approve:
             decide(engine, key, approve=True, reason=config.reason)
         for key in config.reject:
             decide(engine, key, approve=False, reason=config.reason)
         for key in config.regenerate:
-            with reading(engine) as connection:
-                if repository.get_request(connection, key) is None:
-                    raise BadRequest(f"no article request {key!r}")
             version = repository.bump_version(engine, key)
             context.log.info(f"{key}: version {version} will be written")
     except BadRequest as error:

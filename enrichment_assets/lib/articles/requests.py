@@ -4,6 +4,7 @@ approved, rejected or regenerated, and what runs it asks for."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,18 +28,25 @@ class BadRequest(ValueError):
     """A request that cannot be made as given; the message says which field and why."""
 
 
+def _one_line(text: str) -> str:
+    """`text` on one line, without control characters or lone surrogates: PostgreSQL refuses
+    NUL, and a command line with bytes that are not UTF-8 brings surrogates."""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text)
+    return " ".join(kept.split())
+
+
 def clean_request(
     topic: str, keywords: Sequence[str] | str | None, priority: str
 ) -> tuple[str, list[str], str]:
     """The topic trimmed (one line), keywords de-duplicated, priority checked."""
-    topic = " ".join((topic or "").split())
+    topic = _one_line(topic or "")
     if not topic:
         raise BadRequest("topic is empty: say what the article is about")
     if len(topic) > MAX_TOPIC_CHARS:
-        raise BadRequest(f"topic is {len(topic)} characters; keep it under {MAX_TOPIC_CHARS}")
+        raise BadRequest(f"topic is {len(topic)} characters; at most {MAX_TOPIC_CHARS}")
     if isinstance(keywords, str):
         keywords = keywords.split(",")
-    cleaned = list(dict.fromkeys(" ".join(k.split()) for k in keywords or () if k.strip()))
+    cleaned = list(dict.fromkeys(k for k in map(_one_line, keywords or ()) if k))
     if len(cleaned) > MAX_KEYWORDS:
         raise BadRequest(f"{len(cleaned)} keywords; at most {MAX_KEYWORDS}")
     priority = (priority or "normal").strip().lower()
