@@ -284,7 +284,7 @@ class ArticlesSettings(_Group):
         default=2, description="sources research keeps from one channel"
     )
     articles_min_similarity: NonNegative = Field(
-        default=0.5, description="cosine to the topic a source needs (MiniLM scale)"
+        default=0.4, description="cosine to the topic a source needs (MiniLM scale)"
     )
 
     @field_validator("articles_stage_models")

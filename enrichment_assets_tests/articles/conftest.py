@@ -33,13 +33,13 @@ FLOODS = [
     ),
     (
         "odesa_news",
-        "Floods closed the roads near the river on Monday. About 300 schools shut "
-        "for the week, the city council said.",
+        "The floods closed the roads near the river on Monday. About 300 schools shut "
+        "for the week because of the floods, the city council said.",
     ),
     (
         "south_daily",
-        "The flood water began to fall on Tuesday. Crews will check the dams, "
-        "the regional governor said.",
+        "The flood water began to fall on Tuesday, and people who fled the floods began to "
+        "return. Crews will check the dams, the regional governor said.",
     ),
 ]
 # A story only one channel tells.

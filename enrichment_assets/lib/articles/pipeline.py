@@ -48,7 +48,7 @@ class ResearchOptions:
     model: str  # the embedding model whose vectors research reads
     max_sources: int = 8
     max_per_channel: int = 2
-    min_similarity: float = 0.5
+    min_similarity: float = 0.4
     min_sources: int = 2
     min_channels: int = 2
     pages_per_post: int = 2

@@ -108,8 +108,9 @@ def _take_turns(
 
 
 # How far below the best candidate's cosine a source may be (MiniLM's scale): tellings of one
-# story score within ~0.2 of each other; the same names in another story score ~0.3-0.4 lower.
-MAX_BELOW_BEST = 0.25
+# story, even from different angles, score within ~0.25 of each other; the same club, company or
+# place in another story scores ~0.4 lower.
+MAX_BELOW_BEST = 0.3
 
 
 def rank_sources(
