@@ -28,18 +28,18 @@ MODEL = "all-MiniLM-L6-v2"
 FLOODS = [
     (
         "kyiv_wire",
-        "Rescue teams said 80,000 people were displaced by the floods on 12 May 2024. "
-        "The Red Cross opened 40 shelters in the old town.",
+        "Rescue teams said 80,000 people were displaced by the floods in the Odesa region on "
+        "12 May 2024. The Red Cross opened 40 shelters in the old town.",
     ),
     (
         "odesa_news",
-        "The floods closed the roads near the river on Monday. About 300 schools shut "
-        "for the week because of the floods, the city council said.",
+        "Thousands of people fled the floods in the Odesa region, and roads near the river "
+        "closed on Monday. About 300 schools shut for the week, the city council said.",
     ),
     (
         "south_daily",
-        "The flood water began to fall on Tuesday, and people who fled the floods began to "
-        "return. Crews will check the dams, the regional governor said.",
+        "Flood water in the Odesa region began to fall on Tuesday, and people displaced by the "
+        "floods began to return. Crews will check the dams, the regional governor said.",
     ),
 ]
 # A story only one channel tells.

@@ -108,9 +108,9 @@ def _take_turns(
 
 
 # How far below the best candidate's cosine a source may be (MiniLM's scale): tellings of one
-# story, even from different angles, score within ~0.25 of each other; the same club, company or
-# place in another story scores ~0.4 lower.
-MAX_BELOW_BEST = 0.3
+# story score within ~0.2 of each other; the same club, company or place in another story scores
+# ~0.3-0.4 lower.
+MAX_BELOW_BEST = 0.25
 
 
 def rank_sources(
