@@ -117,8 +117,8 @@ class StageRunner:
         if spent >= self.max_cost_usd:
             raise StageFailed(
                 "budget",
-                f"the article has spent {spent:.4f} USD of its {self.max_cost_usd:.2f} USD cap "
-                f"(ARTICLES_MAX_COST_USD) before {stage}",
+                f"article budget of {self.max_cost_usd:g} USD reached (ARTICLES_MAX_COST_USD): "
+                f"{spent:.6f} USD spent before {stage}",
             )
 
     def run(
