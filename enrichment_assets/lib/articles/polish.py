@@ -6,9 +6,10 @@
   so the lead and a section quoting the same words under another verb do not both stay. A
   section left without a sentence is left out with its heading.
 - Citations are renumbered by first appearance: the stored sources the article cites become
-  1..k, in reading order. A citation of a number that is no source (dangling) is kept, numbered
-  k+1, k+2, ... in reading order, so that `citations_resolve` still sees it and fails: polish
-  never hides a writer's mistake.
+  1..k, in reading order. A citation of a number that is no source (dangling) is kept as the
+  writer wrote it, so that `citations_resolve` still sees it and fails, naming the number the
+  writer made up: polish never hides a writer's mistake. It cannot collide with a renumbered
+  one: research numbers its N sources 1..N, a dangling number is above N, and k <= N.
 - The "## Sources" list closes the article: one line per cited source, `[k] Channel — url` (or
   `post <id>` for a post without a link). Sources research chose but the article never cites are
   not in it: an article's sources are the ones it cites (`article_sources`).
@@ -123,12 +124,11 @@ def _render(units: list[_Unit]) -> str:
 
 
 def renumbering(text: str, valid: set[int]) -> dict[int, int]:
-    """Old number -> new: the valid numbers 1..k by first appearance in `text`, then the
-    dangling ones k+1, ... by first appearance."""
+    """Old number -> new: the valid numbers 1..k by first appearance in `text`; a dangling
+    number stays itself (it is above every valid one, so it cannot collide)."""
     order = list(dict.fromkeys(cited(text)))
-    valid_first = [n for n in order if n in valid]
-    dangling = [n for n in order if n not in valid]
-    return {old: new for new, old in enumerate([*valid_first, *dangling], start=1)}
+    renumbered = {old: new for new, old in enumerate([n for n in order if n in valid], start=1)}
+    return renumbered | {n: n for n in order if n not in valid}
 
 
 def _renumber(text: str, mapping: dict[int, int]) -> str:
