@@ -14,8 +14,11 @@ import dagster as dg
 from enrichment_assets.defs.metadata import table, table_of_dicts
 from enrichment_assets.defs.partitions import article_requests
 from enrichment_assets.defs.retries import ARTICLE_STAGE_RETRY
-from enrichment_assets.lib.articles import pipeline
+from enrichment_assets.lib.articles import bias, pipeline
+from enrichment_assets.lib.articles.claims import FACTS_THRESHOLD
 from enrichment_assets.lib.articles.gates import GATES
+from enrichment_assets.lib.articles.plagiarism import PLAGIARISM_THRESHOLD
+from enrichment_assets.lib.articles.readability import READABILITY_THRESHOLD
 from enrichment_assets.lib.articles.stages import (
     ArticleRef,
     StageReport,
@@ -34,6 +37,23 @@ from enrichment_assets.storage.engine import reading
 
 GROUP = "articles"
 CHECKS = (*GATES, pipeline.ENOUGH_SOURCES)
+# What each check asks, shown on the asset's Checks tab beside its verdict and reason.
+CHECK_DESCRIPTIONS = {
+    "citations_resolve": "Every [n] in the article is a stored source, and every stored source "
+    "is cited.",
+    "facts_supported": f"At least {FACTS_THRESHOLD:g}% of the claims have their numbers, dates "
+    "and names in the text of the source they cite.",
+    "no_contradicted_claims": "No claim states a number its cited source gives otherwise.",
+    "bias": f"Loaded language per 100 words plus sentiment skew: a score under "
+    f"{bias.BIAS_THRESHOLD:g} passes.",
+    "perspective_balance": f"At least {bias.MIN_CHANNELS} channels cited, none holding more "
+    f"than {bias.MAX_CHANNEL_SHARE:.0%} of the cited sources.",
+    "readability": f"Flesch reading ease of at least {READABILITY_THRESHOLD:g}.",
+    "plagiarism": f"The longest unquoted run copied from one source is under "
+    f"{PLAGIARISM_THRESHOLD:g}% of the article's words.",
+    pipeline.ENOUGH_SOURCES: "Research found enough sources from enough channels; too few make "
+    "the article `needs_review`.",
+}
 _COMMON = dict(
     partitions_def=article_requests,
     group_name=GROUP,
@@ -253,7 +273,12 @@ def article_claims(
         "The quality gates, each a computation over the article and its stored sources; each is "
         "a blocking check. All pass: `ready`; any fails: `needs_review` with the reasons.",
     ),
-    check_specs=[dg.AssetCheckSpec(name, asset="article_scores", blocking=True) for name in CHECKS],
+    check_specs=[
+        dg.AssetCheckSpec(
+            name, asset="article_scores", blocking=True, description=CHECK_DESCRIPTIONS[name]
+        )
+        for name in CHECKS
+    ],
 )
 def article_scores(
     context: dg.AssetExecutionContext,

@@ -26,6 +26,9 @@ STAGE_ASSETS = (
 generate_article = dg.define_asset_job(
     name="generate_article",
     selection=dg.AssetSelection.assets(*STAGE_ASSETS),
+    # The stages are a chain: nothing runs side by side, and a process per step would import
+    # the definitions and load the encoder again for each of the seven stages.
+    executor_def=dg.in_process_executor,
     description="Every stage of one article (one partition per approved request). Re-execute "
     "from failure to resume at the failed stage: finished stages are read back, not re-asked.",
 )
@@ -57,7 +60,10 @@ def record_article_request(
     return row.partition_key
 
 
-@dg.job(description="Ask for an article from the launchpad: topic, keywords, priority, approve.")
+@dg.job(
+    executor_def=dg.in_process_executor,
+    description="Ask for an article from the launchpad: topic, keywords, priority, approve.",
+)
 def request_article() -> None:
     record_article_request()
 
@@ -120,6 +126,9 @@ def apply_review(
     )
 
 
-@dg.job(description="Approve or reject pending requests; publish ready articles; regenerate.")
+@dg.job(
+    executor_def=dg.in_process_executor,
+    description="Approve or reject pending requests; publish ready articles; regenerate.",
+)
 def review_articles() -> None:
     apply_review()
