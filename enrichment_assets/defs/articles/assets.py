@@ -142,11 +142,16 @@ def _metadata(stage: Stage, report: StageReport) -> dict:
 
 
 def _sources_table(stage: Stage) -> dg.MetadataValue:
+    """Research's sources: its number, the article's number once polished, where from, text."""
     with reading(stage.engine) as connection:
         rows = repository.sources_of(connection, stage.ref.id)
     return table(
-        ["n", "article_n", "kind", "channel", "post_id", "url", "score", "text"],
-        ([r.n, r.article_n, r.kind, r.channel, r.post_id, r.url, r.score, r.text] for r in rows),
+        ["n", "in_article", "channel", "from", "score", "text"],
+        (
+            [r.n, r.article_n, r.channel, r.url or f"post {r.post_id}", r.score, r.text]
+            for r in rows
+        ),
+        max_width=90,
     )
 
 

@@ -9,6 +9,7 @@ outlining → drafting → verifying → needs_review | ready → published`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,6 +93,7 @@ def research(
     """Rank the posts (stored vectors) and the pages they link to (encoded now) by similarity
     to the topic and keywords; keep the best per channel. Recomputed every time (no LLM): its
     input hash is the sources it chose, so unchanged sources leave every later stage reusable."""
+    started = time.monotonic()
     request = runner.ref.request
     query = request.topic + (". " + ", ".join(request.keywords) if request.keywords else "")
     topic_vector = encode([query])[0]
@@ -151,7 +153,7 @@ def research(
             | ({"status": "needs_review", "review_reason": shortfall} if not chosen else {}),
         }
 
-    return runner.run("research", input_hash, compute)
+    return runner.run("research", input_hash, compute, started=started)
 
 
 def outline(engine: Engine, runner: StageRunner, writer: Writer) -> StageReport:
@@ -323,6 +325,7 @@ def gate_verdicts(engine: Engine, ref: ArticleRef) -> list[GateResult]:
 def scores(engine: Engine, runner: StageRunner) -> tuple[StageReport, list[GateResult]]:
     """Run the gates; the article is `ready` when every one passes, else `needs_review` with
     the reasons."""
+    started = time.monotonic()
     markdown, sources = _finished(engine, runner.ref)
     verdicts = gate_verdicts(engine, runner.ref)
     input_hash = stage_hash((markdown, sources, [(v.name, v.passed, v.score) for v in verdicts]))
@@ -348,7 +351,7 @@ def scores(engine: Engine, runner: StageRunner) -> tuple[StageReport, list[GateR
             },
         }
 
-    return runner.run("scores", input_hash, compute), verdicts
+    return runner.run("scores", input_hash, compute, started=started), verdicts
 
 
 def publish(engine: Engine, ref: ArticleRef, now: datetime) -> bool:

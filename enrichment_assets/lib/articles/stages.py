@@ -127,9 +127,12 @@ class StageRunner:
         input_hash: str,
         compute: Callable[[StageReport], Mapping[str, Any]],
         paid: bool = False,
+        started: float | None = None,
     ) -> StageReport:
         """`compute(report)` returns `finish_stage` keyword arguments (sources, sections,
-        claims, article, output); it fills `report.usage` and `report.details`."""
+        claims, article, output); it fills `report.usage` and `report.details`. `started`
+        (`time.monotonic()`) is when the stage's own work began, for a stage that computes its
+        input hash by doing the work (research, scores)."""
         report = StageReport(stage)
         if self.ref.article.status in FINAL:
             report.skipped = (
@@ -149,7 +152,7 @@ class StageRunner:
             failed_stage=None,
         )
         self.log(f"{stage}: started")
-        started = time.monotonic()
+        started = time.monotonic() if started is None else started
         try:
             if paid:
                 self.check_budget(stage)
