@@ -1,0 +1,2 @@
+def compiled():
+    return 1

@@ -1,0 +1,6 @@
+package com.example.shop;
+
+/** Anything with a price. */
+public interface Priced {
+    int priceCents();
+}

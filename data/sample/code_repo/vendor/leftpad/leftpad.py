@@ -1,0 +1,2 @@
+def leftpad(text, width):
+    return text.rjust(width)
