@@ -20,6 +20,8 @@ import dagster as dg
 from enrichment_assets import settings
 from enrichment_assets.definitions import defs
 from enrichment_assets.lib.articles.requests import RunToRequest, demo_request
+from enrichment_assets.lib.code_graph import registry as code_registry
+from enrichment_assets.lib.code_graph.ids import BadRepository
 from enrichment_assets.lib.common.tables import shorten
 from enrichment_assets.lib.posts.landing import plan_runs
 from enrichment_assets.resources.database import open_database
@@ -42,6 +44,9 @@ DEMO_ARTICLES = (
         "one channel tells it",
     ),
 )
+# The bundled repository, indexed once per tenant: two tenants, one path, two separate graphs.
+DEMO_TENANTS = ("acme", "globex")
+DEMO_REPOSITORY = "sample-shop"
 SAMPLE_POSTS = Path(__file__).resolve().parent.parent / "data" / "sample" / "posts"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -175,6 +180,7 @@ def _materialize_everything(database_url: str) -> int:
             runs += 1
             _print_materializations(result, batch)
     runs += _write_articles(instance, definitions, database_url)
+    runs += _index_sample_repository(instance, definitions, database_url)
     _print_summary(instance, runs, database_url)
     return 0
 
@@ -210,6 +216,42 @@ def _write_articles(instance: dg.DagsterInstance, definitions, database_url: str
             print(f"  run {result.run_id} failed: {article.error}", file=sys.stderr)
     engine.dispose()
     return len(DEMO_ARTICLES)
+
+
+def _index_sample_repository(instance: dg.DagsterInstance, definitions, database_url: str) -> int:
+    """Register the bundled sample repository under two tenants and index each in its own run,
+    as the repositories sensor would; print each tenant's counts, read in its own scope."""
+    from enrichment_assets.defs.partitions import code_repositories  # after the settings check
+
+    engine = open_database(database_url)
+    job = definitions.resolve_job_def("index_repository")
+    roots = settings.CodeGraphSettings.load().roots()
+    for tenant in DEMO_TENANTS:
+        try:
+            key = code_registry.register(
+                engine, tenant, DEMO_REPOSITORY, settings.SAMPLE_CODE_REPOSITORY, roots
+            )
+        except BadRepository as error:  # CODE_GRAPH_ROOTS set without the sample
+            print(f"\n▶ code graph: not indexed ({error})")
+            return 0
+        if not instance.has_dynamic_partition(code_repositories.name, key):
+            instance.add_dynamic_partitions(code_repositories.name, [key])
+        result = job.execute_in_process(
+            instance=instance, partition_key=key, run_config=QUIET_CONSOLE,
+            tags={"dagster/max_runtime": str(code_registry.MAX_RUNTIME_SECONDS)},
+            raise_on_error=False,
+        )  # fmt: skip
+        state = code_registry.status(engine, tenant, DEMO_REPOSITORY)
+        nodes = ", ".join(f"{n} {kind}" for kind, n in state["nodes"].items())
+        edges = ", ".join(f"{n} {kind}" for kind, n in state["edges"].items())
+        print(f"\n▶ code graph {key}: {state['files']} files ({state['parse_errors']} not "
+              f"parsed, {state['skipped']} skipped)")  # fmt: skip
+        print(f"  tenant {tenant}: nodes {nodes}")
+        print(f"  tenant {tenant}: edges {edges}")
+        if not result.success:
+            print(f"  run {result.run_id} failed", file=sys.stderr)
+    engine.dispose()
+    return len(DEMO_TENANTS)
 
 
 def _print_materializations(result: dg.ExecuteInProcessResult, batch) -> None:

@@ -1,17 +1,24 @@
 """`python -m enrichment_assets.search "text" --kind post|dataset -k 10`: the nearest posts or
-datasets to a text, with their cosine similarity, under EMBEDDING_MODEL only."""
+datasets to a text, with their cosine similarity, under EMBEDDING_MODEL only.
+
+`--kind code --tenant T [--repo R]`: the nearest code nodes (by signature and docstring) of one
+tenant's repositories; another tenant's code is never read."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+import numpy as np
+
+from enrichment_assets.lib.code_graph.ids import BadRepository, check_id
 from enrichment_assets.lib.embeddings.models import load_sentence_transformer
 from enrichment_assets.lib.embeddings.similarity import describe_hits, nearest
 from enrichment_assets.resources.database import open_database
 from enrichment_assets.resources.embedder import canonical_model_name
 from enrichment_assets.settings import DatabaseSettings, EmbeddingsSettings, SettingsError
 from enrichment_assets.storage import redact_url
+from enrichment_assets.storage.code_graph import code_vectors
 from enrichment_assets.storage.embeddings import other_models, stored_dim
 
 
@@ -21,7 +28,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Nearest posts or datasets to a text, by embedding cosine similarity.",
     )
     parser.add_argument("text", help="what to look for")
-    parser.add_argument("--kind", choices=["post", "dataset"], default="post")
+    parser.add_argument("--kind", choices=["post", "dataset", "code"], default="post")
+    parser.add_argument("--tenant", help="whose code to search (required with --kind code)")
+    parser.add_argument("--repo", help="one repository of the tenant (default: all of them)")
     parser.add_argument("-k", type=int, default=10, help="how many results (default 10)")
     parser.add_argument("--model", help="embedding model (default: EMBEDDING_MODEL)")
     parser.add_argument("--database-url", help="default: DATABASE_URL")
@@ -51,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"search: {error}", file=sys.stderr)
         return 2
     model = canonical_model_name(args.model or embeddings.embedding_model)
+    if args.kind == "code":
+        try:
+            return _search_code(engine, args, model, embeddings.embedding_device)
+        except BadRepository as error:
+            print(f"search: {error}", file=sys.stderr)
+            return 2
+        finally:
+            engine.dispose()
     try:
         with engine.connect() as connection:
             has_vectors = stored_dim(connection, args.kind, model) is not None
@@ -80,6 +97,34 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def _search_code(engine, args, model: str, device: str) -> int:
+    if not args.tenant:
+        print("search: --kind code needs --tenant", file=sys.stderr)
+        return 2
+    check_id(args.tenant, "tenant")
+    if args.repo:
+        check_id(args.repo, "repository")
+    rows, matrix = code_vectors(engine, args.tenant, model, args.repo)
+    if not rows:
+        print(
+            f"no code vectors for tenant {args.tenant} under model {model}; index a repository "
+            "first (python -m enrichment_assets.code_graph index KEY)",
+            file=sys.stderr,
+        )
+        return 1
+    _quiet_model_loading()
+    encoder = load_sentence_transformer(model, device=device)
+    query = encoder.encode([args.text], normalize_embeddings=True, show_progress_bar=False)[0]
+    scores = matrix @ query.astype(np.float32)
+    best = np.argsort(-scores, kind="stable")[: args.k]
+    print(f"{len(best)} nearest code nodes to {args.text!r} (tenant {args.tenant}, model {model}):")
+    for rank, index in enumerate(best, start=1):
+        row = rows[index]
+        print(f"{rank:>3}. {scores[index]:.3f}  {row['kind']:<8} {row['qualified_name']}  "
+              f"{row['repository_id']}:{row['path']}:{row['start_line']}")  # fmt: skip
+    return 0
 
 
 if __name__ == "__main__":

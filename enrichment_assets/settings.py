@@ -33,6 +33,8 @@ from enrichment_assets.storage.engine import redact_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+# The bundled repository `make demo` indexes (a vendored folder, a syntax error, a big file).
+SAMPLE_CODE_REPOSITORY = SAMPLE_DIR / "code_repo"
 # Read by every `load()`; None reads the process environment only (the tests set it so).
 ENV_FILE: Path | None = PROJECT_ROOT / ".env"
 
@@ -311,6 +313,34 @@ class ArticlesSettings(_Group):
         return json.loads(self.articles_stage_models) if self.articles_stage_models else {}
 
 
+class CodeGraphSettings(_Group):
+    title: ClassVar[str] = "Code graph"
+
+    code_graph_roots: str | None = Field(
+        default=None,
+        description="comma-separated folders under which repositories may be registered; "
+        "unset: the bundled sample and the current directory",
+    )
+    code_graph_max_file_kb: PositiveInt = Field(
+        default=512, description="files larger than this are skipped (generated code, data)"
+    )
+    code_graph_soft_limit_minutes: NonNegative = Field(
+        default=55,
+        description="a run that has parsed this long commits what it has and the next run "
+        "goes on (the hard limit is an hour)",
+    )
+
+    def roots(self) -> list[Path]:
+        """The folders a repository may live under, resolved (symlinks followed)."""
+        if not self.code_graph_roots:
+            return [SAMPLE_CODE_REPOSITORY.resolve(), Path.cwd().resolve()]
+        return [
+            Path(part.strip()).expanduser().resolve()
+            for part in self.code_graph_roots.split(",")
+            if part.strip()
+        ]
+
+
 class OperationsSettings(_Group):
     title: ClassVar[str] = "Operations"
     secrets: ClassVar[frozenset[str]] = frozenset({"alert_webhook_url"})
@@ -328,6 +358,7 @@ GROUPS: tuple[type[_Group], ...] = (
     DatasetsSettings,
     EmbeddingsSettings,
     ArticlesSettings,
+    CodeGraphSettings,
     OperationsSettings,
 )
 

@@ -32,3 +32,7 @@ datasets_backfill_policy = dg.BackfillPolicy.single_run()
 # requests are few and long-lived, the case dynamic partitions are for. The requests sensor
 # adds them; so does `python -m enrichment_assets.articles generate`.
 article_requests = dg.DynamicPartitionsDefinition(name="article_requests")
+
+# One partition per registered repository, named `<tenant>.<repository>`: few and long-lived.
+# `python -m enrichment_assets.code_graph register` and the `register_repository` job add them.
+code_repositories = dg.DynamicPartitionsDefinition(name="code_repositories")

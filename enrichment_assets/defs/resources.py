@@ -4,6 +4,7 @@ import dagster as dg
 
 from enrichment_assets.resources.alerts import AlertsResource
 from enrichment_assets.resources.articles import ArticlesResource
+from enrichment_assets.resources.code_graph import CodeGraphResource
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.resources.http import HttpResource
@@ -26,5 +27,6 @@ def resources() -> dg.Definitions:
             "embedder": EmbedderResource(),
             "alerts": AlertsResource(),
             "articles": ArticlesResource(),
+            "code_graph_settings": CodeGraphResource(),
         }
     )
