@@ -65,6 +65,8 @@ from enrichment_assets.storage.tables import (
     code_nodes,
     code_repositories,
 )
+
+# _insert_for: record_manifest's conflict clause is its own (see _record_seen).
 from enrichment_assets.storage.upsert import BATCH_ROWS, _insert_for, upsert
 
 CODE_GRAPH_ROLE = "code_graph_app"
@@ -173,9 +175,10 @@ def tenant_transaction(
     """A transaction that sees and writes only `tenant`'s rows.
 
     On PostgreSQL it runs as `role`, which is held to the row-level security policies (the
-    connecting user may be the tables' owner or a superuser, who would not be), with
-    `app.tenant_id` set for the transaction only. On SQLite, `read_only` reads without taking
-    the write lock (a read does not wait for a running writer).
+    connecting user may be a superuser, whom no policy binds), with the role and
+    `app.tenant_id` set for the transaction only (LOCAL: a pooled connection goes back clean).
+    On SQLite, `read_only` reads without taking the write lock (a read does not wait for a
+    running writer).
     """
     if engine.dialect.name != "postgresql":
         if read_only:
