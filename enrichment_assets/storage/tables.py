@@ -2,6 +2,9 @@
 
 Every writer upserts on the unique key named here, so any asset can be re-run, killed and
 re-run, or run twice at once, and the tables end the same.
+
+The file is one piece: the whole schema on one `metadata`, which the migrations are checked
+against (enrichment_assets_tests/storage/test_migrations.py), read top to bottom by domain.
 """
 
 from __future__ import annotations
@@ -425,4 +428,116 @@ article_stage_log = sa.Table(
     sa.Column("error", sa.Text),
     *_timestamps(),
     sa.UniqueConstraint("article_id", "stage"),
+)
+
+# --- code graph -----------------------------------------------------------------------------
+# Every code table carries `tenant_id`, and every statement on it runs in
+# `storage.code_graph.tenant_transaction`: on PostgreSQL row-level security (migration
+# 0007_code_graph) lets a transaction see and write only its tenant's rows, whatever the SQL says.
+
+# A repository registered by a tenant: where it is, what was last seen and last indexed.
+code_repositories = sa.Table(
+    "code_repositories",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(40), nullable=False),
+    sa.Column("repository_id", sa.String(40), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("source_kind", sa.String(16), nullable=False),  # git | folder
+    sa.Column("revision", sa.String(64)),  # last seen HEAD commit or folder fingerprint
+    sa.Column("indexed_revision", sa.String(64)),  # the revision the graph reflects
+    # registered | indexing | partial | indexed | failed
+    sa.Column("state", sa.String(16), nullable=False, server_default="registered"),
+    sa.Column("last_run_id", sa.String(64)),
+    sa.Column("parsed_last_run", sa.Integer, nullable=False, server_default="0"),
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "repository_id"),
+)
+
+# One row per file the last manifest saw (or skipped). `sha256` is the content seen, and
+# `parsed_sha256` the content the stored nodes reflect: they differ until the file is parsed.
+code_files = sa.Table(
+    "code_files",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(40), nullable=False),
+    sa.Column("repository_id", sa.String(40), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("language", sa.String(16)),  # null for a skipped file of no known language
+    sa.Column("size", sa.BigInteger),
+    sa.Column("sha256", sa.String(64)),  # null for a skipped file (never hashed)
+    sa.Column("parsed_sha256", sa.String(64)),
+    sa.Column("parser_fingerprint", sa.String(64)),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | parsed | error | skipped
+    sa.Column("error", sa.Text),  # why it failed to parse, or why it was skipped
+    sa.Column("refs", Json, nullable=False),  # the file's references, resolved into edges later
+    sa.Column("edges_hash", sa.String(64)),  # hash of the outgoing edges last written
+    sa.Column("updated_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("tenant_id", "repository_id", "path"),
+)
+
+# Modules, classes, functions and methods. `text_hash` is the hash of what gets embedded;
+# the embedding is current when `embedding_hash` equals it (a re-parse that keeps the text
+# keeps the vector).
+code_nodes = sa.Table(
+    "code_nodes",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(40), nullable=False),
+    sa.Column("repository_id", sa.String(40), nullable=False),
+    sa.Column("node_key", sa.Text, nullable=False),  # "<path>::<qualified_name>"
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # module | class | function | method
+    sa.Column("qualified_name", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("start_line", sa.Integer, nullable=False),
+    sa.Column("end_line", sa.Integer, nullable=False),
+    sa.Column("signature", sa.Text, nullable=False),
+    sa.Column("docstring", sa.Text),
+    sa.Column("parent_key", sa.Text),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("embedding", sa.LargeBinary),  # float32, little-endian
+    sa.Column("embedding_model", sa.String(256)),
+    sa.Column("embedding_hash", sa.String(64)),  # the text_hash the embedding was made from
+    *_timestamps(),
+    sa.UniqueConstraint("tenant_id", "repository_id", "node_key"),
+    sa.Index(None, "tenant_id", "repository_id", "path"),
+)
+
+# Resolved edges between nodes of one repository (CONTAINS, IMPORTS, INHERITS, CALLS), written
+# per source file; `target_path` finds the edges into a file.
+code_edges = sa.Table(
+    "code_edges",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(40), nullable=False),
+    sa.Column("repository_id", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("source_key", sa.Text, nullable=False),
+    sa.Column("target_key", sa.Text, nullable=False),
+    sa.Column("source_path", sa.Text, nullable=False),
+    sa.Column("target_path", sa.Text, nullable=False),
+    # Named: the conventional name is longer than PostgreSQL's 63 characters.
+    sa.UniqueConstraint(
+        "tenant_id", "repository_id", "kind", "source_key", "target_key", name="uq_code_edges_edge"
+    ),
+    sa.Index(None, "tenant_id", "repository_id", "source_path"),
+    sa.Index(None, "tenant_id", "repository_id", "target_path"),
+)
+
+# How far each phase of a repository's last run got, for the UI and for an honest `partial`.
+code_index_progress = sa.Table(
+    "code_index_progress",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("tenant_id", sa.String(40), nullable=False),
+    sa.Column("repository_id", sa.String(40), nullable=False),
+    # walk | hash | parse | resolve | write | embed
+    sa.Column("phase", sa.String(16), nullable=False),
+    sa.Column("run_id", sa.String(64)),
+    sa.Column("done", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("seconds", sa.Float, nullable=False, server_default="0"),
+    sa.Column("updated_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
+    sa.UniqueConstraint("tenant_id", "repository_id", "phase"),
 )

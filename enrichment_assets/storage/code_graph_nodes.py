@@ -1,0 +1,237 @@
+"""The code graph's SQL, continued: one file's nodes and references as parsed, the edges out of
+one file as resolved, and what resolution reads back.
+
+The API of the three code-graph modules is listed in `storage/code_graph.py`; every function
+here also runs in `tenant_transaction` and filters by `tenant_id`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from enrichment_assets.storage.code_graph import (
+    NodeLike,
+    StoredFileGraph,
+    StoredNode,
+    tenant_scope,
+    tenant_transaction,
+)
+from enrichment_assets.storage.tables import code_edges, code_files, code_nodes
+from enrichment_assets.storage.upsert import upsert
+
+# The columns a re-parse rewrites; the embedding columns are left to the embed phase.
+_NODE_COLUMNS = [
+    "path",
+    "kind",
+    "qualified_name",
+    "name",
+    "start_line",
+    "end_line",
+    "signature",
+    "docstring",
+    "parent_key",
+    "text_hash",
+]
+
+
+def text_hash(node: NodeLike) -> str:
+    """The hash of what gets embedded: an embedding is current while it matches."""
+    return hashlib.sha256(node.embedding_text().encode("utf-8")).hexdigest()
+
+
+def replace_file_graph(
+    engine: Engine,
+    tenant: str,
+    repo: str,
+    path: str,
+    *,
+    sha256: str,
+    fingerprint: str,
+    language: str,
+    nodes: Sequence[NodeLike],
+    refs: list,
+    error: str | None = None,
+) -> dict[str, int]:
+    """Store one file's parse in one transaction: its nodes (a node whose columns did not change
+    is not rewritten, and every node keeps its embedding), its references, and its status
+    (`error` when `error` is given, `parsed` otherwise). Nodes the file no longer has are
+    removed with the edges out of and into them."""
+    if any(node.path != path for node in nodes):
+        raise ValueError(f"every node of {path} must have the path {path}")
+    scope = {"tenant_id": tenant, "repository_id": repo}
+    rows = [
+        {
+            **scope,
+            "node_key": node.key,
+            **{name: getattr(node, name) for name in _NODE_COLUMNS[:-2]},
+            "parent_key": node.parent,
+            "text_hash": text_hash(node),
+        }
+        for node in nodes
+    ]
+    keys = {row["node_key"] for row in rows}
+    with tenant_transaction(engine, tenant) as connection:
+        stored = connection.execute(
+            sa.select(code_nodes.c.node_key).where(
+                tenant_scope(code_nodes, tenant, repo), code_nodes.c.path == path
+            )
+        ).scalars()
+        removed = sorted(set(stored) - keys)
+        # With a removed node go the edges out of it and into it (see _delete_graph_of).
+        columns = (code_nodes.c.node_key, code_edges.c.source_key, code_edges.c.target_key)
+        for column in columns if removed else ():
+            statement = sa.delete(column.table).where(
+                tenant_scope(column.table, tenant, repo), column == sa.bindparam("key")
+            )
+            connection.execute(statement, [{"key": key} for key in removed])
+        key = ["tenant_id", "repository_id", "node_key"]
+        upsert(connection, code_nodes, rows, key=key, only_if_changed=_NODE_COLUMNS)
+        upsert(
+            connection,
+            code_files,
+            [
+                {
+                    **scope,
+                    "path": path,
+                    "language": language,
+                    "sha256": sha256,
+                    "parsed_sha256": sha256,
+                    "parser_fingerprint": fingerprint,
+                    "status": "error" if error else "parsed",
+                    "error": error,
+                    "refs": refs,
+                    # A failed file has no nodes, so no edges: nothing is left to hash.
+                    **({"edges_hash": None} if error else {}),
+                }
+            ],
+            key=["tenant_id", "repository_id", "path"],
+        )
+    return {"written": len(rows), "removed": len(removed)}
+
+
+def resolution_input(engine: Engine, tenant: str, repo: str) -> dict[str, StoredFileGraph]:
+    """Every parsed file's language, nodes and references: what edge resolution reads."""
+    files = (
+        sa.select(code_files.c.path, code_files.c.language, code_files.c.refs)
+        .where(tenant_scope(code_files, tenant, repo), code_files.c.status == "parsed")
+        .order_by(code_files.c.path)
+    )
+    node_columns = [code_nodes.c[name] for name in _NODE_COLUMNS[1:-2]]
+    nodes = (
+        sa.select(code_nodes.c.path, *node_columns, code_nodes.c.parent_key)
+        .where(tenant_scope(code_nodes, tenant, repo))
+        .order_by(
+            code_nodes.c.path,
+            sa.case((code_nodes.c.kind == "module", 0), else_=1),
+            code_nodes.c.start_line,
+            code_nodes.c.end_line.desc(),
+            code_nodes.c.node_key,
+        )
+    )
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        file_rows = connection.execute(files).all()
+        by_path: dict[str, list[StoredNode]] = {row.path: [] for row in file_rows}
+        for row in connection.execute(nodes):
+            if row.path in by_path:
+                by_path[row.path].append(
+                    StoredNode(
+                        row.kind,
+                        row.qualified_name,
+                        row.name,
+                        row.path,
+                        row.start_line,
+                        row.end_line,
+                        row.signature,
+                        row.docstring,
+                        row.parent_key,
+                    )
+                )
+    return {
+        row.path: StoredFileGraph(row.language, tuple(by_path[row.path]), list(row.refs or []))
+        for row in file_rows
+    }
+
+
+def edge_hashes(engine: Engine, tenant: str, repo: str) -> dict[str, str | None]:
+    """The hash of the edges last written out of each file that is not skipped."""
+    query = sa.select(code_files.c.path, code_files.c.edges_hash).where(
+        tenant_scope(code_files, tenant, repo), code_files.c.status != "skipped"
+    )
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return {row.path: row.edges_hash for row in connection.execute(query)}
+
+
+def _edge(edge: Any) -> tuple[str, str, str]:
+    if hasattr(edge, "source"):
+        return edge.kind, edge.source, edge.target
+    kind, source, target = edge
+    return kind, source, target
+
+
+def _path_of(key: str) -> str:
+    return key.partition("::")[0]
+
+
+def replace_file_edges(
+    engine: Engine,
+    tenant: str,
+    repo: str,
+    path: str,
+    edges: Iterable[Any],
+    edges_hash: str | None,
+) -> dict[str, int]:
+    """Make the edges out of `path` exactly `edges`, in one transaction (edges that stay are not
+    rewritten), and store `edges_hash`."""
+    wanted = {_edge(edge) for edge in edges}
+    if any(_path_of(source) != path for _kind, source, _target in wanted):
+        raise ValueError(f"every edge stored for {path} must start in {path}")
+    scope = {"tenant_id": tenant, "repository_id": repo}
+    with tenant_transaction(engine, tenant) as connection:
+        stored = {
+            tuple(row)
+            for row in connection.execute(
+                sa.select(
+                    code_edges.c.kind, code_edges.c.source_key, code_edges.c.target_key
+                ).where(tenant_scope(code_edges, tenant, repo), code_edges.c.source_path == path)
+            )
+        }
+        removed = sorted(stored - wanted)
+        if removed:
+            connection.execute(
+                sa.delete(code_edges).where(
+                    tenant_scope(code_edges, tenant, repo),
+                    code_edges.c.kind == sa.bindparam("k"),
+                    code_edges.c.source_key == sa.bindparam("s"),
+                    code_edges.c.target_key == sa.bindparam("t"),
+                ),
+                [{"k": k, "s": s, "t": t} for k, s, t in removed],
+            )
+        added = sorted(wanted - stored)
+        upsert(
+            connection,
+            code_edges,
+            [
+                {
+                    **scope,
+                    "kind": kind,
+                    "source_key": source,
+                    "target_key": target,
+                    "source_path": path,
+                    "target_path": _path_of(target),
+                }
+                for kind, source, target in added
+            ],
+            key=["tenant_id", "repository_id", "kind", "source_key", "target_key"],
+            update=[],
+        )
+        connection.execute(
+            sa.update(code_files)
+            .where(tenant_scope(code_files, tenant, repo), code_files.c.path == path)
+            .values(edges_hash=edges_hash)
+        )
+    return {"added": len(added), "removed": len(removed)}

@@ -1,0 +1,264 @@
+"""The code graph's SQL, continued: node embeddings and the vectors search reads, counts,
+integrity checks (dangling edges, foreign rows) and each phase's progress.
+
+The API of the three code-graph modules is listed in `storage/code_graph.py`; every function
+here also runs in `tenant_transaction` and filters by `tenant_id`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from enrichment_assets.storage.code_graph import (
+    CODE_TABLES,
+    StoredNode,
+    tenant_scope,
+    tenant_transaction,
+)
+from enrichment_assets.storage.tables import code_edges, code_files, code_index_progress, code_nodes
+from enrichment_assets.storage.upsert import upsert
+
+NODE_KINDS = ("module", "class", "function", "method")
+EDGE_KINDS = ("CONTAINS", "IMPORTS", "INHERITS", "CALLS")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeToEmbed:
+    id: int
+    node: StoredNode
+    text_hash: str  # hand it back to store_embeddings with the vector
+
+
+# --- counts and checks ------------------------------------------------------------------------
+
+
+def counts(engine: Engine, tenant: str, repo: str) -> dict[str, Any]:
+    """Files (not skipped), skipped files, files that failed to parse, nodes and edges by kind
+    (every kind present, 0 when there is none)."""
+    files = sa.select(code_files.c.status, sa.func.count()).where(
+        tenant_scope(code_files, tenant, repo)
+    )
+    nodes = sa.select(code_nodes.c.kind, sa.func.count()).where(
+        tenant_scope(code_nodes, tenant, repo)
+    )
+    edges = sa.select(code_edges.c.kind, sa.func.count()).where(
+        tenant_scope(code_edges, tenant, repo)
+    )
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        by_status = dict(connection.execute(files.group_by(code_files.c.status)).all())
+        by_node_kind = dict(connection.execute(nodes.group_by(code_nodes.c.kind)).all())
+        by_edge_kind = dict(connection.execute(edges.group_by(code_edges.c.kind)).all())
+    skipped = by_status.get("skipped", 0)
+    return {
+        "files": sum(by_status.values()) - skipped,
+        "skipped": skipped,
+        "errors": by_status.get("error", 0),
+        "nodes": {kind: by_node_kind.get(kind, 0) for kind in NODE_KINDS},
+        "edges": {kind: by_edge_kind.get(kind, 0) for kind in EDGE_KINDS},
+    }
+
+
+def dangling_edges(engine: Engine, tenant: str, repo: str) -> int:
+    """Edges whose source or target is not a node of the repository (0 after a complete run)."""
+
+    def node_exists(key_column: sa.Column) -> sa.Exists:
+        return sa.exists().where(
+            tenant_scope(code_nodes, tenant, repo), code_nodes.c.node_key == key_column
+        )
+
+    query = (
+        sa.select(sa.func.count())
+        .select_from(code_edges)
+        .where(
+            tenant_scope(code_edges, tenant, repo),
+            sa.or_(~node_exists(code_edges.c.source_key), ~node_exists(code_edges.c.target_key)),
+        )
+    )
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return connection.execute(query).scalar_one()
+
+
+def foreign_rows(engine: Engine, tenant: str, repo: str) -> int | None:
+    """Rows of repository `repo` that belong to another tenant yet are visible in `tenant`'s
+    transaction: 0 while row-level security holds. None on SQLite, which has no row-level
+    security (there another tenant's repository of the same name is simply visible)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    total = 0
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        for table in CODE_TABLES:
+            total += connection.execute(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c.repository_id == repo, table.c.tenant_id != tenant)
+            ).scalar_one()
+    return total
+
+
+# --- embeddings -------------------------------------------------------------------------------
+
+
+def nodes_to_embed(
+    engine: Engine, tenant: str, repo: str, model: str, limit: int | None = None
+) -> list[NodeToEmbed]:
+    """Nodes with no current embedding for `model` (none, another model's, or made from a text
+    that has changed since), in id order."""
+    stale = sa.or_(
+        code_nodes.c.embedding_model.is_distinct_from(model),
+        code_nodes.c.embedding_hash.is_distinct_from(code_nodes.c.text_hash),
+    )
+    query = (
+        sa.select(
+            code_nodes.c.id,
+            code_nodes.c.kind,
+            code_nodes.c.qualified_name,
+            code_nodes.c.name,
+            code_nodes.c.path,
+            code_nodes.c.start_line,
+            code_nodes.c.end_line,
+            code_nodes.c.signature,
+            code_nodes.c.docstring,
+            code_nodes.c.parent_key,
+            code_nodes.c.text_hash,
+        )
+        .where(tenant_scope(code_nodes, tenant, repo), stale)
+        .order_by(code_nodes.c.id)
+        .limit(limit)
+    )
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return [
+            NodeToEmbed(row[0], StoredNode(*row[1:10]), row.text_hash)
+            for row in connection.execute(query)
+        ]
+
+
+def store_embeddings(
+    engine: Engine, tenant: str, repo: str, model: str, rows: Iterable[tuple[int, bytes, str]]
+) -> int:
+    """Store `(node_id, float32 vector bytes, text_hash)` rows. A node whose text changed since
+    it was read (its text_hash is no longer the one given) is left for the next embed run.
+    Returns the number of nodes updated."""
+    statement = (
+        sa.update(code_nodes)
+        .where(
+            tenant_scope(code_nodes, tenant, repo),
+            code_nodes.c.id == sa.bindparam("node_id"),
+            code_nodes.c.text_hash == sa.bindparam("hash"),
+        )
+        .values(
+            embedding=sa.bindparam("vector"),
+            embedding_model=model,
+            embedding_hash=sa.bindparam("hash"),
+            updated_at=sa.func.now(),
+        )
+    )
+    batch = [
+        {"node_id": node_id, "vector": bytes(vector), "hash": hash_}
+        for node_id, vector, hash_ in rows
+    ]
+    if not batch:
+        return 0
+    with tenant_transaction(engine, tenant) as connection:
+        result = connection.execute(statement, batch)
+    # Some drivers report -1 for an executemany; the batch size is the best answer there.
+    return result.rowcount if result.rowcount >= 0 else len(batch)
+
+
+def code_vectors(
+    engine: Engine, tenant: str, model: str, repo: str | None = None
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """The current `model` embeddings of the tenant's nodes (of one repository, or all): one
+    row (key, kind, qualified_name, path, start_line, repository_id) per matrix row."""
+    where = [
+        code_nodes.c.tenant_id == tenant,
+        code_nodes.c.embedding_model == model,
+        code_nodes.c.embedding_hash == code_nodes.c.text_hash,
+    ]
+    if repo is not None:
+        where.append(code_nodes.c.repository_id == repo)
+    query = (
+        sa.select(
+            code_nodes.c.node_key,
+            code_nodes.c.kind,
+            code_nodes.c.qualified_name,
+            code_nodes.c.path,
+            code_nodes.c.start_line,
+            code_nodes.c.repository_id,
+            code_nodes.c.embedding,
+        )
+        .where(*where)
+        .order_by(code_nodes.c.repository_id, code_nodes.c.node_key)
+    )
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        result = connection.execute(query).all()
+    rows = [
+        {
+            "key": row.node_key,
+            "kind": row.kind,
+            "qualified_name": row.qualified_name,
+            "path": row.path,
+            "start_line": row.start_line,
+            "repository_id": row.repository_id,
+        }
+        for row in result
+    ]
+    if not result:
+        return rows, np.zeros((0, 0), dtype=np.float32)
+    vectors = [np.frombuffer(row.embedding, dtype="<f4") for row in result]
+    return rows, np.vstack(vectors).astype(np.float32, copy=False)
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+def set_progress(
+    engine: Engine,
+    tenant: str,
+    repo: str,
+    run_id: str | None,
+    phase: str,
+    done: int,
+    total: int,
+    seconds: float,
+) -> None:
+    row = {
+        "tenant_id": tenant,
+        "repository_id": repo,
+        "phase": phase,
+        "run_id": run_id,
+        "done": done,
+        "total": total,
+        "seconds": seconds,
+    }
+    with tenant_transaction(engine, tenant) as connection:
+        upsert(connection, code_index_progress, [row], key=["tenant_id", "repository_id", "phase"])
+
+
+def progress(engine: Engine, tenant: str, repo: str) -> dict[str, dict[str, Any]]:
+    """Each phase's last report: done, total, seconds, run_id, updated_at."""
+    table = code_index_progress
+    query = sa.select(
+        table.c.phase,
+        table.c.done,
+        table.c.total,
+        table.c.seconds,
+        table.c.run_id,
+        table.c.updated_at,
+    ).where(tenant_scope(table, tenant, repo))
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return {
+            row.phase: {
+                "done": row.done,
+                "total": row.total,
+                "seconds": row.seconds,
+                "run_id": row.run_id,
+                "updated_at": row.updated_at,
+            }
+            for row in connection.execute(query)
+        }
