@@ -64,7 +64,7 @@ def index(engine, key: str) -> bool:
     from enrichment_assets.definitions import defs
 
     tenant, repo = split_key(key)
-    if registry.store.get_repository(engine, tenant, repo) is None:
+    if not registry.is_registered(engine, tenant, repo):
         raise BadRepository(f"no repository {repo!r} for tenant {tenant!r}: register it first")
     instance = _instance()
     if not instance.has_dynamic_partition(code_repositories.name, key):

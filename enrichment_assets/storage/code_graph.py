@@ -71,7 +71,9 @@ from enrichment_assets.storage.upsert import BATCH_ROWS, _insert_for, upsert
 
 CODE_GRAPH_ROLE = "code_graph_app"
 CODE_TABLES = (code_edges, code_nodes, code_files, code_index_progress, code_repositories)
-REPOSITORY_COLUMNS = {"revision", "indexed_revision", "state", "last_run_id", "parsed_last_run"}
+REPOSITORY_COLUMNS = {
+    "revision", "indexed_revision", "state", "last_run_id", "parsed_last_run", "progress",
+}  # fmt: skip
 
 
 class NodeLike(Protocol):
@@ -137,6 +139,7 @@ class RepositoryRow:
     state: str
     last_run_id: str | None
     parsed_last_run: int
+    progress: int
     created_at: datetime
     updated_at: datetime
 

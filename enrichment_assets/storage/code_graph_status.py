@@ -7,6 +7,7 @@ here also runs in `tenant_transaction` and filters by `tenant_id`.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,13 @@ from enrichment_assets.storage.code_graph import (
     tenant_scope,
     tenant_transaction,
 )
-from enrichment_assets.storage.tables import code_edges, code_files, code_index_progress, code_nodes
+from enrichment_assets.storage.tables import (
+    code_edges,
+    code_files,
+    code_index_progress,
+    code_nodes,
+    code_repositories,
+)
 from enrichment_assets.storage.upsert import upsert
 
 NODE_KINDS = ("module", "class", "function", "method")
@@ -85,9 +92,10 @@ def dangling_edges(engine: Engine, tenant: str, repo: str) -> int:
 
 
 def foreign_rows(engine: Engine, tenant: str, repo: str) -> int | None:
-    """Rows of repository `repo` that belong to another tenant yet are visible in `tenant`'s
-    transaction: 0 while row-level security holds. None on SQLite, which has no row-level
-    security (there another tenant's repository of the same name is simply visible)."""
+    """Rows of another tenant (of any repository) visible in `tenant`'s transaction: 0 while
+    row-level security holds. None on SQLite, which has no row-level security (there every
+    tenant's rows are simply visible to a query that does not filter). `repo` is unused: the
+    question is about the tenant, whichever repository asks it."""
     if engine.dialect.name != "postgresql":
         return None
     total = 0
@@ -96,7 +104,7 @@ def foreign_rows(engine: Engine, tenant: str, repo: str) -> int | None:
             total += connection.execute(
                 sa.select(sa.func.count())
                 .select_from(table)
-                .where(table.c.repository_id == repo, table.c.tenant_id != tenant)
+                .where(table.c.tenant_id != tenant)
             ).scalar_one()
     return total
 
@@ -217,6 +225,24 @@ def code_vectors(
 # --- progress ---------------------------------------------------------------------------------
 
 
+def reset_progress(
+    engine: Engine, tenant: str, repo: str, run_id: str | None, phases: Iterable[str]
+) -> None:
+    """A new run: every phase waits again, and the repository's percentage starts at 0."""
+    rows = [
+        {"tenant_id": tenant, "repository_id": repo, "phase": phase, "run_id": run_id,
+         "done": 0, "total": 0, "seconds": 0.0, "state": "waiting"}
+        for phase in phases
+    ]  # fmt: skip
+    with tenant_transaction(engine, tenant) as connection:
+        upsert(connection, code_index_progress, rows, key=["tenant_id", "repository_id", "phase"])
+        connection.execute(
+            sa.update(code_repositories)
+            .where(tenant_scope(code_repositories, tenant, repo))
+            .values(progress=0)
+        )
+
+
 def set_progress(
     engine: Engine,
     tenant: str,
@@ -226,7 +252,9 @@ def set_progress(
     done: int,
     total: int,
     seconds: float,
-) -> None:
+    state: str = "running",
+) -> dict[str, dict[str, Any]]:
+    """Record one phase's progress; returns every phase's, as `progress` does."""
     row = {
         "tenant_id": tenant,
         "repository_id": repo,
@@ -235,30 +263,99 @@ def set_progress(
         "done": done,
         "total": total,
         "seconds": seconds,
+        "state": state,
     }
     with tenant_transaction(engine, tenant) as connection:
         upsert(connection, code_index_progress, [row], key=["tenant_id", "repository_id", "phase"])
+        return _phases(connection, tenant, repo)
 
 
 def progress(engine: Engine, tenant: str, repo: str) -> dict[str, dict[str, Any]]:
-    """Each phase's last report: done, total, seconds, run_id, updated_at."""
+    """Each phase's last report: done, total, state, seconds, run_id, updated_at."""
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return _phases(connection, tenant, repo)
+
+
+def _phases(connection, tenant: str, repo: str) -> dict[str, dict[str, Any]]:
     table = code_index_progress
     query = sa.select(
-        table.c.phase,
-        table.c.done,
-        table.c.total,
-        table.c.seconds,
-        table.c.run_id,
-        table.c.updated_at,
-    ).where(tenant_scope(table, tenant, repo))
-    with tenant_transaction(engine, tenant, read_only=True) as connection:
-        return {
-            row.phase: {
-                "done": row.done,
-                "total": row.total,
-                "seconds": row.seconds,
-                "run_id": row.run_id,
-                "updated_at": row.updated_at,
-            }
-            for row in connection.execute(query)
+        table.c.phase, table.c.done, table.c.total, table.c.state, table.c.seconds,
+        table.c.run_id, table.c.updated_at,
+    ).where(tenant_scope(table, tenant, repo))  # fmt: skip
+    return {
+        row.phase: {
+            "done": row.done,
+            "total": row.total,
+            "state": row.state,
+            "seconds": round(row.seconds, 3),
+            "run_id": row.run_id,
+            "updated_at": row.updated_at.isoformat() if row.updated_at else None,
         }
+        for row in connection.execute(query)
+    }
+
+
+# --- versions and snapshots -------------------------------------------------------------------
+
+
+def manifest_version(engine: Engine, tenant: str, repo: str) -> str:
+    """A hash of what the manifest saw (path, content, status): equal when nothing moved."""
+    table = code_files
+    query = (
+        sa.select(table.c.path, table.c.sha256, table.c.status)
+        .where(tenant_scope(table, tenant, repo))
+        .order_by(table.c.path)
+    )
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return _digest(connection.execute(query))
+
+
+def graph_version(engine: Engine, tenant: str, repo: str) -> str:
+    """A hash of what the graph was built from (each file's parsed content and edges)."""
+    table = code_files
+    query = (
+        sa.select(table.c.path, table.c.parsed_sha256, table.c.parser_fingerprint,
+                  table.c.edges_hash)
+        .where(tenant_scope(table, tenant, repo))
+        .order_by(table.c.path)
+    )  # fmt: skip
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return _digest(connection.execute(query))
+
+
+def _digest(rows) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update("\0".join(str(value) for value in row).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()[:32]
+
+
+def vector_count(engine: Engine, tenant: str, repo: str, model: str) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(code_nodes)
+        .where(tenant_scope(code_nodes, tenant, repo), code_nodes.c.embedding_model == model,
+               code_nodes.c.embedding_hash == code_nodes.c.text_hash)
+    )  # fmt: skip
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return connection.execute(query).scalar_one()
+
+
+def graph_snapshot(engine: Engine, tenant: str, repo: str) -> tuple[set[tuple], set[tuple]]:
+    """Every node and edge of a repository as plain tuples, without ids or tenant: two
+    repositories (or two tenants) hold the same graph when their snapshots are equal."""
+    nodes = sa.select(
+        code_nodes.c.node_key, code_nodes.c.kind, code_nodes.c.qualified_name,
+        code_nodes.c.name, code_nodes.c.path, code_nodes.c.start_line, code_nodes.c.end_line,
+        code_nodes.c.signature, code_nodes.c.docstring, code_nodes.c.parent_key,
+        code_nodes.c.text_hash,
+    ).where(tenant_scope(code_nodes, tenant, repo))  # fmt: skip
+    edges = sa.select(code_edges.c.kind, code_edges.c.source_key, code_edges.c.target_key).where(
+        tenant_scope(code_edges, tenant, repo)
+    )
+    with tenant_transaction(engine, tenant, read_only=True) as connection:
+        return (
+            {tuple(row) for row in connection.execute(nodes)},
+            {tuple(row) for row in connection.execute(edges)},
+        )

@@ -450,6 +450,8 @@ code_repositories = sa.Table(
     sa.Column("state", sa.String(16), nullable=False, server_default="registered"),
     sa.Column("last_run_id", sa.String(64)),
     sa.Column("parsed_last_run", sa.Integer, nullable=False, server_default="0"),
+    # The last run's overall percentage (0-100); it never goes down within a run.
+    sa.Column("progress", sa.Integer, nullable=False, server_default="0"),
     *_timestamps(),
     sa.UniqueConstraint("tenant_id", "repository_id"),
 )
@@ -538,6 +540,7 @@ code_index_progress = sa.Table(
     sa.Column("done", sa.Integer, nullable=False, server_default="0"),
     sa.Column("total", sa.Integer, nullable=False, server_default="0"),
     sa.Column("seconds", sa.Float, nullable=False, server_default="0"),
+    sa.Column("state", sa.String(16), nullable=False, server_default="waiting"),  # running | done
     sa.Column("updated_at", UTCDateTime, nullable=False, server_default=sa.func.now()),
     sa.UniqueConstraint("tenant_id", "repository_id", "phase"),
 )

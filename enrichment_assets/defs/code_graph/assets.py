@@ -25,11 +25,13 @@ from enrichment_assets.lib.code_graph.indexing import (
 )
 from enrichment_assets.lib.code_graph.languages import parser_fingerprint
 from enrichment_assets.lib.code_graph.progress import ProgressLog
+from enrichment_assets.lib.code_graph.registry import current_revision
 from enrichment_assets.lib.common.retry import jittered_backoff
 from enrichment_assets.resources.code_graph import CodeGraphResource
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.embedder import EmbedderResource
 from enrichment_assets.storage import code_graph as store
+from enrichment_assets.storage import code_graph_status as status_store
 
 GROUP = "code_graph"
 # The legacy task's retries: 3, after 60 → 120 → 240 s, capped at 600 s, with jitter.
@@ -107,9 +109,11 @@ def code_graph_manifest(
         repository = _repository(context, db, code_graph_settings)
         progress = _progress(context, db, repository)
         progress.start_run()
+        row = store.get_repository(db.engine, repository.tenant, repository.repo)
+        revision = current_revision(repository.root, row.source_kind)
         store.update_repository(
             db.engine, repository.tenant, repository.repo, state="indexing",
-            last_run_id=context.run.run_id,
+            last_run_id=context.run.run_id, revision=revision,
         )  # fmt: skip
         report = index_manifest(
             db.engine,
@@ -133,7 +137,7 @@ def code_graph_manifest(
             "seconds": round(report.seconds, 2),
         },
         data_version=dg.DataVersion(
-            store.manifest_version(db.engine, repository.tenant, repository.repo)
+            status_store.manifest_version(db.engine, repository.tenant, repository.repo)
         ),
     )
 
@@ -178,14 +182,15 @@ def code_graph(
         deadline = _deadline(context, code_graph_settings)
         report = index_graph(db.engine, repository, parser_fingerprint(), progress, deadline)
         tenant, repo = repository.tenant, repository.repo
-        counts = store.counts(db.engine, tenant, repo)
-        state = "partial" if report.deadline_reached else "indexed"
+        counts = status_store.counts(db.engine, tenant, repo)
+        row = store.get_repository(db.engine, tenant, repo)
+        done = {} if report.deadline_reached else {"indexed_revision": row.revision}
         store.update_repository(
-            db.engine, tenant, repo, state=state, parsed_last_run=report.parsed,
-            last_run_id=context.run.run_id,
+            db.engine, tenant, repo, state="partial" if report.deadline_reached else "indexed",
+            parsed_last_run=report.parsed, last_run_id=context.run.run_id, **done,
         )  # fmt: skip
-        dangling = store.dangling_edges(db.engine, tenant, repo)
-        foreign = store.foreign_rows(db.engine, tenant, repo)
+        dangling = status_store.dangling_edges(db.engine, tenant, repo)
+        foreign = status_store.foreign_rows(db.engine, tenant, repo)
     progress.log(f"graph: parsed {report.parsed} of {report.to_parse}, {len(report.errors)} "
                  f"errors, edges rewritten for {report.edges_rewritten} files")  # fmt: skip
     yield dg.MaterializeResult(
@@ -202,15 +207,22 @@ def code_graph(
             "errors": table(["path", "reason"], report.errors[:50]),
             **{f"{phase}_seconds": round(s, 2) for phase, s in report.seconds.items()},
         },
-        data_version=dg.DataVersion(store.graph_version(db.engine, tenant, repo)),
+        data_version=dg.DataVersion(status_store.graph_version(db.engine, tenant, repo)),
     )
     yield dg.AssetCheckResult(
         check_name="no_dangling_edges", passed=dangling == 0,
         metadata={"dangling_edges": dangling},
     )  # fmt: skip
+    # On SQLite there is no row-level security to test: the repository layer's tenant filter
+    # is all there is, and the check says so rather than pass on a count that cannot fail.
     yield dg.AssetCheckResult(
-        check_name="tenant_isolation", passed=foreign == 0,
-        metadata={"foreign_rows": foreign, "database": db.engine.dialect.name},
+        check_name="tenant_isolation", passed=foreign in (0, None),
+        metadata={
+            "enforced_by": "row-level security (FORCE) under code_graph_app"
+            if foreign is not None else "the repository layer's tenant filter (SQLite)",
+            "other_tenants_rows_visible": foreign if foreign is not None else "not checked",
+            "database": db.engine.dialect.name,
+        },
     )  # fmt: skip
     code_files = counts["files"]
     rate = counts["errors"] / code_files if code_files else 0.0
@@ -249,9 +261,10 @@ def code_embeddings(
     with legacy_retries(context):
         repository = _repository(context, db, code_graph_settings)
         progress = _progress(context, db, repository)
-        report = index_embeddings(db.engine, repository, embedder.model, embedder.encode,
-                                  progress)  # fmt: skip
-        vectors = store.vector_count(db.engine, repository.tenant, repository.repo, report.model)
+        report = index_embeddings(db.engine, repository, embedder.model, embedder.encode, progress)
+        vectors = status_store.vector_count(
+            db.engine, repository.tenant, repository.repo, report.model
+        )
     progress.log(f"embeddings: {report.embedded} encoded, {vectors} stored")
     return dg.MaterializeResult(
         metadata={

@@ -13,9 +13,10 @@ it, and parsing stays proportional to what changed.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +31,11 @@ from enrichment_assets.lib.code_graph.manifest import (
 )
 from enrichment_assets.lib.code_graph.parsing import parse_file
 from enrichment_assets.lib.code_graph.progress import ProgressLog
-from enrichment_assets.lib.code_graph.resolution import resolve_edges
+from enrichment_assets.lib.code_graph.records import CodeNode, Reference
+from enrichment_assets.lib.code_graph.resolution import ResolvableFile, resolve_edges
 from enrichment_assets.storage import code_graph as store
+from enrichment_assets.storage import code_graph_nodes as node_store
+from enrichment_assets.storage import code_graph_status as status_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +97,9 @@ def index_manifest(
     }
     classification = classify(manifest, stored, fingerprint)
     store.record_manifest(
-        engine, tenant, repo, manifest.files, [(s.path, s.reason) for s in manifest.skipped]
-    )
+        engine, tenant, repo, manifest.files, [(s.path, s.reason) for s in manifest.skipped],
+        fingerprint=fingerprint,
+    )  # fmt: skip
     store.delete_files(engine, tenant, repo, classification.deleted)
     return ManifestReport(
         files=len(manifest.files),
@@ -116,8 +121,9 @@ def index_graph(
     pending = store.files_to_parse(engine, tenant, repo, fingerprint)
     report = GraphReport(to_parse=len(pending), parsed=0)
     started = time.perf_counter()
-    for done, (path, language) in enumerate(pending, start=1):
-        if deadline is not None and clock() >= deadline:
+    for done, (path, language, _) in enumerate(pending, start=1):
+        # At least one file a run, so a repository always moves on.
+        if deadline is not None and done > 1 and clock() >= deadline:
             report.deadline_reached = True
             progress.log(f"soft time limit reached after {report.parsed} files; the next run "
                          f"parses the other {len(pending) - report.parsed}")  # fmt: skip
@@ -127,7 +133,11 @@ def index_graph(
             continue
         graph = parse_file(path, source, language)
         digest = hashlib.sha256(source).hexdigest()
-        store.replace_file_graph(engine, tenant, repo, path, digest, fingerprint, graph)
+        node_store.replace_file_graph(
+            engine, tenant, repo, path, sha256=digest, fingerprint=fingerprint,
+            language=language, nodes=graph.nodes,
+            refs=[reference.to_json() for reference in graph.references], error=graph.error,
+        )  # fmt: skip
         report.parsed += 1
         if graph.error:
             report.errors.append((path, graph.error))
@@ -136,14 +146,21 @@ def index_graph(
     report.seconds["parse"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    files = store.resolution_input(engine, tenant, repo)
+    files = {
+        path: ResolvableFile(
+            stored.language,
+            [CodeNode(**asdict(node)) for node in stored.nodes],
+            [Reference.from_json(value) for value in stored.refs],
+        )
+        for path, stored in node_store.resolution_input(engine, tenant, repo).items()
+    }
     edges = resolve_edges(files)
     report.files_resolved = len(files)
     progress.update("resolve", len(files), len(files), final=True)
     report.seconds["resolve"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    stored_hashes = store.edge_hashes(engine, tenant, repo)
+    stored_hashes = node_store.edge_hashes(engine, tenant, repo)
     # A file that stopped parsing (now an error) keeps no outgoing edge either.
     wanted = {path: edges.get(path, frozenset()) for path in {*files, *stored_hashes}}
     changed = [
@@ -151,11 +168,9 @@ def index_graph(
     ]
     for done, path in enumerate(changed, start=1):
         file_edges = wanted[path]
-        store.replace_file_edges(
-            engine, tenant, repo, path,
-            [(e.kind, e.source, e.target) for e in sorted(file_edges)],
-            edge_set_hash(file_edges),
-        )  # fmt: skip
+        node_store.replace_file_edges(
+            engine, tenant, repo, path, sorted(file_edges), edge_set_hash(file_edges)
+        )
         progress.update("write", done, len(changed))
     progress.update("write", len(changed), len(changed), final=True)
     report.edges_rewritten = len(changed)
@@ -171,15 +186,15 @@ def index_embeddings(
     vector under `model`), in batches committed one by one."""
     started = time.perf_counter()
     tenant, repo = repository.tenant, repository.repo
-    todo = store.nodes_to_embed(engine, tenant, repo, model)
+    todo = status_store.nodes_to_embed(engine, tenant, repo, model)
     progress.update("embed", 0, len(todo))
     for offset in range(0, len(todo), batch):
         chunk = todo[offset : offset + batch]
-        vectors = encode([text for _, text, _ in chunk])
-        store.store_embeddings(
+        vectors = encode([CodeNode(**asdict(item.node)).embedding_text() for item in chunk])
+        status_store.store_embeddings(
             engine, tenant, repo, model,
-            [(node_id, vector.astype(np.float32).tobytes(), text_hash)
-             for (node_id, _, text_hash), vector in zip(chunk, vectors, strict=True)],
+            [(item.id, vector.astype("<f4").tobytes(), item.text_hash)
+             for item, vector in zip(chunk, vectors, strict=True)],
         )  # fmt: skip
         progress.update("embed", offset + len(chunk), len(todo))
     progress.update("embed", len(todo), len(todo), final=True)
@@ -196,6 +211,9 @@ def edge_set_hash(edges: frozenset | set) -> str:
 
 def _read(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        # O_NOFOLLOW: a file swapped for a symlink since the manifest is not followed out.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor, "rb") as handle:
+            return handle.read()
     except OSError:
         return None

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from enrichment_assets.storage import code_graph as store
+from enrichment_assets.storage import code_graph as repositories
+from enrichment_assets.storage import code_graph_status as status_store
 
 # The share of a whole run each phase takes, roughly as measured on a real repository.
 PHASE_WEIGHTS = {"walk": 5, "hash": 10, "parse": 50, "resolve": 5, "write": 10, "embed": 20}
@@ -48,7 +49,7 @@ class ProgressLog:
 
     def start_run(self) -> None:
         """A new run: every phase waits again (the first asset of a run calls this)."""
-        store.reset_progress(self.engine, self.tenant, self.repo, self.run_id, PHASES)
+        status_store.reset_progress(self.engine, self.tenant, self.repo, self.run_id, PHASES)
         self.percent = 0
 
     def log(self, message: str) -> None:
@@ -62,10 +63,10 @@ class ProgressLog:
         self._last_write[phase] = now
         seconds = now - self._started[phase]
         state = "done" if final else "running"
-        phases = store.set_progress(
+        phases = status_store.set_progress(
             self.engine, self.tenant, self.repo, self.run_id, phase, done, total, seconds, state
         )
         # Never backwards: a total that grows (or a phase re-entered) cannot lower the figure.
         self.percent = max(self.percent, overall_percent(phases))
-        store.set_repository_progress(self.engine, self.tenant, self.repo, self.percent)
+        repositories.update_repository(self.engine, self.tenant, self.repo, progress=self.percent)
         self.log(f"{phase} {done}/{total}{' done' if final else ''} ({self.percent}% overall)")

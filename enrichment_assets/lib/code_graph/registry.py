@@ -26,6 +26,7 @@ from enrichment_assets.lib.code_graph.ids import (
 from enrichment_assets.lib.code_graph.manifest import folder_fingerprint
 from enrichment_assets.lib.code_graph.progress import PHASES, overall_percent
 from enrichment_assets.storage import code_graph as store
+from enrichment_assets.storage import code_graph_status as status_store
 
 # The legacy's hard limit: one hour a run (Dagster stops the run past it).
 MAX_RUNTIME_SECONDS = 3600
@@ -46,6 +47,10 @@ def register(engine: Engine, tenant: str, repo: str, path: str | Path, roots: li
     root = check_path(path, roots)
     store.register_repository(engine, tenant, repo, str(root), source_kind(root))
     return partition_key(tenant, repo)
+
+
+def is_registered(engine: Engine, tenant: str, repo: str) -> bool:
+    return store.get_repository(engine, tenant, repo) is not None
 
 
 def unregister(engine: Engine, tenant: str, repo: str) -> dict[str, int]:
@@ -71,8 +76,8 @@ def status(engine: Engine, tenant: str, repo: str) -> dict[str, Any]:
     row = store.get_repository(engine, tenant, repo)
     if row is None:
         raise BadRepository(f"no repository {repo!r} for tenant {tenant!r}")
-    counts = store.counts(engine, tenant, repo)
-    phases = store.progress(engine, tenant, repo)
+    counts = status_store.counts(engine, tenant, repo)
+    phases = status_store.progress(engine, tenant, repo)
     return {
         "key": partition_key(tenant, repo),
         "tenant": tenant,

@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), server_default="registered", nullable=False),
         sa.Column("last_run_id", sa.String(length=64), nullable=True),
         sa.Column("parsed_last_run", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("progress", sa.Integer(), server_default="0", nullable=False),
         *_timestamps(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_code_repositories")),
         sa.UniqueConstraint(
@@ -158,6 +159,7 @@ def upgrade() -> None:
         sa.Column("done", sa.Integer(), server_default="0", nullable=False),
         sa.Column("total", sa.Integer(), server_default="0", nullable=False),
         sa.Column("seconds", sa.Float(), server_default="0", nullable=False),
+        sa.Column("state", sa.String(length=16), server_default="waiting", nullable=False),
         sa.Column(
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
