@@ -1,0 +1,1 @@
+"""Code graph: a repository's definitions, imports, inheritance and calls (plain functions)."""
