@@ -44,8 +44,12 @@ def node_text(source: bytes, node: tree_sitter.Node) -> str:
 
 
 def signature(source: bytes, start: int, end: int) -> str:
-    """The header between two byte offsets, whitespace collapsed, at most 300 characters."""
-    return " ".join(decode(source, start, end).split())[:MAX_SIGNATURE]
+    """The header between two byte offsets, whitespace collapsed (none just inside brackets),
+    at most 300 characters."""
+    collapsed = " ".join(decode(source, start, end).split())
+    if "( " in collapsed or " )" in collapsed:
+        collapsed = collapsed.replace("( ", "(").replace(" )", ")")
+    return collapsed[:MAX_SIGNATURE]
 
 
 def dotted(text: str) -> str | None:
