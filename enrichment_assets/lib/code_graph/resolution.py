@@ -263,28 +263,34 @@ class _Resolver:
 
     def enclosing_class(self, key: str) -> Entity | None:
         nodes = self.index.nodes
-        node = nodes.get(key)
-        while node is not None:
+        current: str | None = key
+        while current is not None:
+            node = nodes.get(current)
+            if node is None:
+                return None
             if node.kind == CLASS:
-                return node.key
-            node = nodes.get(node.parent) if node.parent else None
+                return current
+            current = node.parent
         return None
 
     def lookup(self, path: str, scope: str, name: str, language: str) -> Entity | None:
         """`name` in the scopes around `scope`, innermost first, then the package's."""
         index = self.index
-        node = index.nodes.get(scope)
-        while node is not None:
-            if node.kind == CLASS:
-                if language == JAVA:  # a Java method sees its class's members unqualified
-                    found = self.class_member(node.key, name)
-                    if found is not None:
-                        return found
-            else:
-                found = index.members.get(node.key, {}).get(name)
+        nodes, members = index.nodes, index.members
+        key: str | None = scope
+        while key is not None:
+            node = nodes.get(key)
+            if node is None:
+                break
+            if node.kind != CLASS:
+                found = members.get(key, {}).get(name)
                 if found is not None:
                     return found
-            node = index.nodes.get(node.parent) if node.parent else None
+            elif language == JAVA:  # a Java method sees its class's members unqualified
+                found = self.class_member(key, name)
+                if found is not None:
+                    return found
+            key = node.parent
         if language == GO:
             return index.go_package.get(directory(path), {}).get(name)
         if language == JAVA:
