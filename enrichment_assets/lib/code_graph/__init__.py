@@ -1,1 +1,1 @@
-"""The code graph: repositories walked, parsed with tree-sitter and resolved into a graph."""
+"""Code graph: a repository's definitions, imports, inheritance and calls (plain functions)."""
