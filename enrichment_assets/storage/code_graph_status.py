@@ -102,9 +102,7 @@ def foreign_rows(engine: Engine, tenant: str, repo: str) -> int | None:
     with tenant_transaction(engine, tenant, read_only=True) as connection:
         for table in CODE_TABLES:
             total += connection.execute(
-                sa.select(sa.func.count())
-                .select_from(table)
-                .where(table.c.tenant_id != tenant)
+                sa.select(sa.func.count()).select_from(table).where(table.c.tenant_id != tenant)
             ).scalar_one()
     return total
 

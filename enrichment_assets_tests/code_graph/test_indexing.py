@@ -49,7 +49,7 @@ def test_incremental_runs_equal_a_full_rebuild_and_parse_only_what_changed(
     assert second.check("no_dangling_edges") and second.check("tenant_isolation")
 
     full = index(instance, engine, database_url, "full", "small", project)
-    assert full.metadata("code_graph")["parsed"] == 6
+    assert full.metadata("code_graph")["parsed"] == 7
     assert snapshot(engine, "inc", "small") == snapshot(engine, "full", "small")
     edges = _edges(engine, "inc", "small")
     assert (
