@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from functools import cache
 
 import tree_sitter
 
@@ -13,15 +12,15 @@ from enrichment_assets.lib.code_graph.extraction import (
     Builder,
     Definition,
     Scope,
+    captures,
     dotted,
     member_kind,
     node_text,
-    query_cursor,
     signature,
     type_name,
     walk_definitions,
 )
-from enrichment_assets.lib.code_graph.languages import PYTHON, tree_sitter_language
+from enrichment_assets.lib.code_graph.languages import PYTHON
 from enrichment_assets.lib.code_graph.records import CLASS, IMPORTS
 
 QUERY = """
@@ -33,11 +32,6 @@ QUERY = """
 """
 
 _PREFIX = re.compile(r"^[rRuUbBfF]*")
-
-
-@cache
-def _cursor() -> tree_sitter.QueryCursor:
-    return query_cursor(tree_sitter_language(PYTHON), QUERY)
 
 
 def module_name(path: str) -> str:
@@ -141,11 +135,11 @@ def _imports(builder: Builder, source: bytes, statement: tree_sitter.Node) -> No
 
 def build(path: str, source: bytes, root: tree_sitter.Node, end_line: int, grammar: str) -> Builder:
     builder = Builder(path, module_name(path), end_line, _docstring(source, root))
-    captures = _cursor().captures(root)
-    walk_definitions(builder, captures.get("definition", ()), _describer(source))
-    for statement in captures.get("import", ()):
+    captured = captures(PYTHON, QUERY, root)
+    walk_definitions(builder, captured.get("definition", ()), _describer(source))
+    for statement in captured.get("import", ()):
         _imports(builder, source, statement)
-    for callee in captures.get("call", ()):
+    for callee in captured.get("call", ()):
         text = node_text(source, callee)
         if text.startswith("super()."):  # super().save() → super.save
             text = "super" + text[7:]
