@@ -218,6 +218,8 @@ def test_javascript_and_typescript():
     assert (render, f"{widget}::web.src.widget.Widget.draw") in calls
     assert (f"{shapes}.Circle.area", f"{shapes}.helper") in calls
     assert (f"{use}.make", f"{shapes}.Circle") in calls  # new Circle()
+    # A default import named like the module's definition binds that definition.
+    assert (index, f"{widget}::web.src.widget.Widget") in calls
 
 
 GO = {
