@@ -45,20 +45,20 @@ def module_name(path: str) -> str:
 
 def _docstring(source: bytes, body: tree_sitter.Node | None) -> str | None:
     """The first statement of a body when it is a string literal, cleaned like `inspect`."""
-    if body is None:
+    # Sibling steps, not `body.children`: that would build a Node for every statement.
+    statement = body.child(0) if body is not None and body.child_count else None
+    while statement is not None and statement.type == "comment":
+        statement = statement.next_sibling
+    if statement is None or statement.type != "expression_statement":
         return None
-    for statement in body.children:
-        if statement.type == "comment":
-            continue
-        if statement.type != "expression_statement" or statement.named_child_count != 1:
-            return None
-        literal = statement.named_children[0]
-        if literal.type != "string":
-            return None
-        text = _PREFIX.sub("", node_text(source, literal))
-        quotes = 3 if text[:3] in ('"""', "'''") else 1
-        return inspect.cleandoc(text[quotes:-quotes]) or None
-    return None
+    if statement.child_count != 1:
+        return None
+    literal = statement.child(0)
+    if literal.type != "string":
+        return None
+    text = _PREFIX.sub("", node_text(source, literal))
+    quotes = 3 if text[:3] in ('"""', "'''") else 1
+    return inspect.cleandoc(text[quotes:-quotes]) or None
 
 
 def _bases(source: bytes, superclasses: tree_sitter.Node | None) -> list[tuple[str, int]]:

@@ -194,12 +194,11 @@ class Builder:
         self._refs.setdefault((CALLS, source, target, None), line)
 
     def references(self) -> tuple[Reference, ...]:
-        found = [
+        # In the order first met, which depends only on the content.
+        return tuple(
             Reference(kind, source, target, line, alias)
             for (kind, source, target, alias), line in self._refs.items()
-        ]
-        found.sort(key=lambda r: (r.line, r.kind, r.source, r.target, r.alias or ""))
-        return tuple(found)
+        )
 
 
 def walk_definitions(
