@@ -4,22 +4,20 @@ which may live in another file of the package), `//` doc comments, import specs,
 
 from __future__ import annotations
 
-from functools import cache
-
 import tree_sitter
 
 from enrichment_assets.lib.code_graph.extraction import (
     Builder,
     Definition,
     Scope,
+    captures,
     dotted,
     node_text,
-    query_cursor,
     signature,
     type_name,
     walk_definitions,
 )
-from enrichment_assets.lib.code_graph.languages import GO, tree_sitter_language
+from enrichment_assets.lib.code_graph.languages import GO
 from enrichment_assets.lib.code_graph.records import CLASS, FUNCTION, IMPORTS, METHOD
 
 QUERY = """
@@ -31,11 +29,6 @@ QUERY = """
 (import_spec) @import
 (package_clause (package_identifier) @package)
 """
-
-
-@cache
-def _cursor() -> tree_sitter.QueryCursor:
-    return query_cursor(tree_sitter_language(GO), QUERY)
 
 
 def module_name(path: str, package: str | None = None) -> str:
@@ -134,12 +127,12 @@ def _describer(builder: Builder, source: bytes, types: frozenset[str]):
 
 
 def build(path: str, source: bytes, root: tree_sitter.Node, end_line: int, grammar: str) -> Builder:
-    captures = _cursor().captures(root)
-    packages = captures.get("package", ())
+    captured = captures(GO, QUERY, root)
+    packages = captured.get("package", ())
     package = node_text(source, packages[0]) if packages else None
     package_doc = _doc(source, packages[0].parent) if packages else None
     builder = Builder(path, module_name(path, package), end_line, package_doc)
-    definitions = captures.get("definition", ())
+    definitions = captured.get("definition", ())
     # Top-level types of this file, by name: a method's parent when its receiver is one of them.
     types = frozenset(
         node_text(source, node.child_by_field_name("name"))
@@ -147,7 +140,7 @@ def build(path: str, source: bytes, root: tree_sitter.Node, end_line: int, gramm
         if node.type == "type_spec" and node.parent is not None and node.parent.parent == root
     )
     walk_definitions(builder, definitions, _describer(builder, source, types))
-    for spec in captures.get("import", ()):
+    for spec in captured.get("import", ()):
         written = spec.child_by_field_name("path")
         if written is None:
             continue
@@ -159,7 +152,7 @@ def build(path: str, source: bytes, root: tree_sitter.Node, end_line: int, gramm
             spec.start_point[0] + 1,
             node_text(source, alias) if alias is not None else None,
         )
-    for callee in captures.get("call", ()):
+    for callee in captured.get("call", ()):
         target = dotted(node_text(source, callee))
         if target:
             builder.call(callee.start_byte, target, callee.start_point[0] + 1)

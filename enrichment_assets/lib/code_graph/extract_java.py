@@ -4,8 +4,6 @@ constructors, `/** */` docs, imports (plain, `.*`, static), extends/implements, 
 
 from __future__ import annotations
 
-from functools import cache
-
 import tree_sitter
 
 from enrichment_assets.lib.code_graph.extract_javascript import module_name as path_module_name
@@ -14,14 +12,14 @@ from enrichment_assets.lib.code_graph.extraction import (
     Definition,
     Scope,
     block_doc,
+    captures,
     dotted,
     node_text,
-    query_cursor,
     signature,
     type_name,
     walk_definitions,
 )
-from enrichment_assets.lib.code_graph.languages import JAVA, tree_sitter_language
+from enrichment_assets.lib.code_graph.languages import JAVA
 from enrichment_assets.lib.code_graph.records import CLASS, IMPORTS, METHOD
 
 QUERY = """
@@ -44,11 +42,6 @@ _CLASSES = frozenset(
     }
 )
 _BASE_LISTS = frozenset({"superclass", "super_interfaces", "extends_interfaces"})
-
-
-@cache
-def _cursor() -> tree_sitter.QueryCursor:
-    return query_cursor(tree_sitter_language(JAVA), QUERY)
 
 
 def _docstring(source: bytes, node: tree_sitter.Node) -> str | None:
@@ -114,22 +107,22 @@ def _import(builder: Builder, source: bytes, statement: tree_sitter.Node) -> Non
 
 
 def build(path: str, source: bytes, root: tree_sitter.Node, end_line: int, grammar: str) -> Builder:
-    captures = _cursor().captures(root)
-    packages = captures.get("package", ())
+    captured = captures(JAVA, QUERY, root)
+    packages = captured.get("package", ())
     package = None
     for declaration in packages[:1]:
         names = [c for c in declaration.named_children if c.type.endswith("identifier")]
         package = "".join(node_text(source, names[-1]).split()) if names else None
     builder = Builder(path, package or path_module_name(path), end_line)
-    walk_definitions(builder, captures.get("definition", ()), _describer(source))
-    for statement in captures.get("import", ()):
+    walk_definitions(builder, captured.get("definition", ()), _describer(source))
+    for statement in captured.get("import", ()):
         _import(builder, source, statement)
-    for name in captures.get("call", ()):
+    for name in captured.get("call", ()):
         call = name.parent  # `obj.m(...)`: the text from the call's start to the name's end
         target = dotted(source[call.start_byte : name.end_byte].decode("utf-8", "replace"))
         if target:
             builder.call(name.start_byte, target, name.start_point[0] + 1)
-    for written in captures.get("new", ()):
+    for written in captured.get("new", ()):
         target = type_name(node_text(source, written))
         if target:
             builder.call(written.start_byte, target, written.start_point[0] + 1)

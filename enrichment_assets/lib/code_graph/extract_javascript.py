@@ -4,8 +4,6 @@ imports (`import`, `export ... from`, `require`), `extends`/`implements`, calls 
 
 from __future__ import annotations
 
-from functools import cache
-
 import tree_sitter
 
 from enrichment_assets.lib.code_graph.extraction import (
@@ -13,15 +11,14 @@ from enrichment_assets.lib.code_graph.extraction import (
     Definition,
     Scope,
     block_doc,
+    captures,
     dotted,
     member_kind,
     node_text,
-    query_cursor,
     signature,
     type_name,
     walk_definitions,
 )
-from enrichment_assets.lib.code_graph.languages import tree_sitter_language
 from enrichment_assets.lib.code_graph.records import CLASS, FUNCTION, IMPORTS, METHOD
 
 _FUNCTION_VALUE = "[(arrow_function) (function_expression) (generator_function)]"
@@ -64,12 +61,6 @@ _MEMBERS = frozenset(
     }
 )
 _HERITAGE = frozenset({"extends_clause", "implements_clause", "extends_type_clause"})
-
-
-@cache
-def _cursor(grammar: str) -> tree_sitter.QueryCursor:
-    query = QUERIES["javascript" if grammar == "javascript" else "typescript"]
-    return query_cursor(tree_sitter_language(grammar), query)
 
 
 def module_name(path: str) -> str:
@@ -239,11 +230,12 @@ def _require(builder: Builder, source: bytes, callee: tree_sitter.Node) -> None:
 
 def build(path: str, source: bytes, root: tree_sitter.Node, end_line: int, grammar: str) -> Builder:
     builder = Builder(path, module_name(path), end_line)
-    captures = _cursor(grammar).captures(root)
-    walk_definitions(builder, captures.get("definition", ()), _describer(source))
-    for statement in captures.get("import", ()):
+    query = QUERIES["javascript" if grammar == "javascript" else "typescript"]
+    captured = captures(grammar, query, root)
+    walk_definitions(builder, captured.get("definition", ()), _describer(source))
+    for statement in captured.get("import", ()):
         _imports(builder, source, statement)
-    for callee in captures.get("call", ()):
+    for callee in captured.get("call", ()):
         target = dotted(node_text(source, callee))
         if target == "require":
             _require(builder, source, callee)

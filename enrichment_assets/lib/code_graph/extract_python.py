@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from functools import cache
 
 import tree_sitter
 
@@ -13,15 +12,15 @@ from enrichment_assets.lib.code_graph.extraction import (
     Builder,
     Definition,
     Scope,
+    captures,
     dotted,
     member_kind,
     node_text,
-    query_cursor,
     signature,
     type_name,
     walk_definitions,
 )
-from enrichment_assets.lib.code_graph.languages import PYTHON, tree_sitter_language
+from enrichment_assets.lib.code_graph.languages import PYTHON
 from enrichment_assets.lib.code_graph.records import CLASS, IMPORTS
 
 QUERY = """
@@ -35,11 +34,6 @@ QUERY = """
 _PREFIX = re.compile(r"^[rRuUbBfF]*")
 
 
-@cache
-def _cursor() -> tree_sitter.QueryCursor:
-    return query_cursor(tree_sitter_language(PYTHON), QUERY)
-
-
 def module_name(path: str) -> str:
     """`pkg/mod.py` → `pkg.mod`; a package's `__init__.py` is the package."""
     stem = path.rsplit(".", 1)[0] if path.endswith((".py", ".pyi")) else path
@@ -51,20 +45,20 @@ def module_name(path: str) -> str:
 
 def _docstring(source: bytes, body: tree_sitter.Node | None) -> str | None:
     """The first statement of a body when it is a string literal, cleaned like `inspect`."""
-    if body is None:
+    # Sibling steps, not `body.children`: that would build a Node for every statement.
+    statement = body.child(0) if body is not None and body.child_count else None
+    while statement is not None and statement.type == "comment":
+        statement = statement.next_sibling
+    if statement is None or statement.type != "expression_statement":
         return None
-    for statement in body.children:
-        if statement.type == "comment":
-            continue
-        if statement.type != "expression_statement" or statement.named_child_count != 1:
-            return None
-        literal = statement.named_children[0]
-        if literal.type != "string":
-            return None
-        text = _PREFIX.sub("", node_text(source, literal))
-        quotes = 3 if text[:3] in ('"""', "'''") else 1
-        return inspect.cleandoc(text[quotes:-quotes]) or None
-    return None
+    if statement.child_count != 1:
+        return None
+    literal = statement.child(0)
+    if literal.type != "string":
+        return None
+    text = _PREFIX.sub("", node_text(source, literal))
+    quotes = 3 if text[:3] in ('"""', "'''") else 1
+    return inspect.cleandoc(text[quotes:-quotes]) or None
 
 
 def _bases(source: bytes, superclasses: tree_sitter.Node | None) -> list[tuple[str, int]]:
@@ -141,11 +135,11 @@ def _imports(builder: Builder, source: bytes, statement: tree_sitter.Node) -> No
 
 def build(path: str, source: bytes, root: tree_sitter.Node, end_line: int, grammar: str) -> Builder:
     builder = Builder(path, module_name(path), end_line, _docstring(source, root))
-    captures = _cursor().captures(root)
-    walk_definitions(builder, captures.get("definition", ()), _describer(source))
-    for statement in captures.get("import", ()):
+    captured = captures(PYTHON, QUERY, root)
+    walk_definitions(builder, captured.get("definition", ()), _describer(source))
+    for statement in captured.get("import", ()):
         _imports(builder, source, statement)
-    for callee in captures.get("call", ()):
+    for callee in captured.get("call", ()):
         text = node_text(source, callee)
         if text.startswith("super()."):  # super().save() → super.save
             text = "super" + text[7:]

@@ -10,12 +10,15 @@ sorted by start, a bisect for calls), and text is sliced from the source bytes.
 from __future__ import annotations
 
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 import tree_sitter
 
+from enrichment_assets.lib.code_graph.languages import tree_sitter_language
 from enrichment_assets.lib.code_graph.records import (
     CALLS,
     CLASS,
@@ -191,12 +194,11 @@ class Builder:
         self._refs.setdefault((CALLS, source, target, None), line)
 
     def references(self) -> tuple[Reference, ...]:
-        found = [
+        # In the order first met, which depends only on the content.
+        return tuple(
             Reference(kind, source, target, line, alias)
             for (kind, source, target, alias), line in self._refs.items()
-        ]
-        found.sort(key=lambda r: (r.line, r.kind, r.source, r.target, r.alias or ""))
-        return tuple(found)
+        )
 
 
 def walk_definitions(
@@ -223,5 +225,19 @@ def member_kind(enclosing: Scope | None) -> str:
     return METHOD if enclosing is not None and enclosing.kind == CLASS else FUNCTION
 
 
-def query_cursor(language: tree_sitter.Language, query: str) -> tree_sitter.QueryCursor:
-    return tree_sitter.QueryCursor(tree_sitter.Query(language, query))
+@cache
+def _query(grammar: str, query: str) -> tree_sitter.Query:
+    return tree_sitter.Query(tree_sitter_language(grammar), query)
+
+
+# A QueryCursor holds the state of one run: one per thread, like the parsers.
+_cursors = threading.local()
+
+
+def captures(grammar: str, query: str, root: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
+    """The nodes `query` captures under `root`, by capture name (the query runs in C)."""
+    cursors = _cursors.__dict__
+    cursor = cursors.get((grammar, query))
+    if cursor is None:
+        cursor = cursors[(grammar, query)] = tree_sitter.QueryCursor(_query(grammar, query))
+    return cursor.captures(root)

@@ -4,6 +4,7 @@ fingerprint of the parser and extractor versions stored with every parsed file."
 from __future__ import annotations
 
 import hashlib
+import threading
 from functools import cache
 from importlib import metadata
 from posixpath import splitext
@@ -81,10 +82,17 @@ def tree_sitter_language(grammar: str) -> tree_sitter.Language:
     raise ValueError(f"no grammar for {grammar!r}")
 
 
-@cache
+_parsers = threading.local()
+
+
 def parser_for(grammar: str) -> tree_sitter.Parser:
-    """One parser per grammar, per process (a Parser is reusable across files)."""
-    return tree_sitter.Parser(tree_sitter_language(grammar))
+    """One parser per grammar, reused across files; per thread, as a Parser holds the state of
+    the parse under way."""
+    parsers = _parsers.__dict__
+    parser = parsers.get(grammar)
+    if parser is None:
+        parser = parsers[grammar] = tree_sitter.Parser(tree_sitter_language(grammar))
+    return parser
 
 
 @cache

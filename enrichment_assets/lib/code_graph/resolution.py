@@ -11,6 +11,9 @@ method's receiver → its type; else the first part in S's scopes (nested defini
 module; a Java class's members and its package; a Go package's files), else the longest
 imported prefix (with aliases), else a star import; every further part is a member (a module's
 definition or submodule, a class's method or nested class, found in its bases too).
+
+One piece, past 400 lines: the rules call each other (an import binds through members, members
+look through bases, bases resolve through names and imports), so they share one resolver.
 """
 
 from __future__ import annotations
@@ -212,12 +215,14 @@ class _Resolver:
         if found is None:
             return
         bindings.modules.add(found)
-        if ref.alias:
-            symbol = self.member(found, name) if name else found
-            if symbol is not None:
-                bindings.names[ref.alias] = symbol
-        elif name is None:
-            bindings.stars.append(found)  # export * from './x'
+        if not ref.alias:
+            return  # a side-effect import or a re-export binds no local name
+        # A default or namespace import binds the module; a default export is usually imported
+        # under its own name (`import Widget from './widget'`), so a definition of that name in
+        # the module is taken to be it.
+        symbol = self.member(found, name) if name else self.member(found, ref.alias) or found
+        if symbol is not None:
+            bindings.names[ref.alias] = symbol
 
     def _go_import(self, ref: Reference, bindings: _Bindings) -> None:
         folder = self.index.go_dir_for(ref.target)
@@ -306,7 +311,7 @@ class _Resolver:
         first = parts[0]
         entity: Entity | None = None
         rest = parts[1:]
-        if first in _SELF.get(language, ("this",)) or first == "super":
+        if first in _SELF.get(language, ("this",)) or (first == "super" and language != GO):
             owner = self.enclosing_class(scope)
             if owner is None or not rest:
                 return None
