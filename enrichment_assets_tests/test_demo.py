@@ -25,8 +25,18 @@ from enrichment_assets.storage.tables import metadata
 pytestmark = pytest.mark.slow
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Bookkeeping that records when a file was last looked at; a second run looks again.
-CHANGES_ON_EVERY_LOOK = {("landing_files", "checked_at")}
+# Bookkeeping that records when a file was last looked at, and which run last indexed a
+# repository and how its phases went; a second run looks again.
+CHANGES_ON_EVERY_LOOK = {
+    ("landing_files", "checked_at"),
+    ("code_repositories", "last_run_id"),
+    ("code_repositories", "updated_at"),
+    ("code_index_progress", "run_id"),
+    ("code_index_progress", "seconds"),
+    ("code_index_progress", "updated_at"),
+}
+# The sample repository holds a syntax error on purpose (1 file in 13): the warning says so.
+EXPECTED_WARNINGS = {"code_graph:parse_error_rate"}
 
 
 @dataclass
@@ -141,11 +151,17 @@ def test_every_check_ran_in_both_runs_and_passed(demo, asset_graph):
         for key, statuses in outcomes.items()
     }
     # The article gates judge two articles per demo; a failed gate is what `needs_review` means
-    # (the next test), so they are not held to "always passed".
+    # (the next test), so they are not held to "always passed". The code graph's checks run
+    # once per tenant (two) per demo.
+    expected = {
+        key: ["FAILED" if key in EXPECTED_WARNINGS else "SUCCEEDED"]
+        * (4 if key.startswith("code_graph:") else 2)
+        for key in evaluated
+    }
     assert {
         key: found
         for key, found in evaluated.items()
-        if found != ["SUCCEEDED"] * 2 and not key.startswith("article_scores")
+        if found != expected[key] and not key.startswith("article_scores")
     } == {}
 
 
@@ -167,6 +183,15 @@ def test_the_demo_writes_one_ready_and_one_needs_review_article(demo):
     # The one-channel story is held back for balance, and says so.
     assert "perspective_balance" in review.review_reason
     assert "▶ article " in demo.first_output
+
+
+def test_the_demo_indexes_the_sample_repository_for_two_tenants(demo):
+    for tenant in ("acme", "globex"):
+        assert f"▶ code graph {tenant}.sample-shop: 13 files (1 not parsed, 2 skipped)" in (
+            demo.first_output
+        )
+        assert f"  tenant {tenant}: nodes 12 module, " in demo.first_output
+        assert f"  tenant {tenant}: edges " in demo.second_output
 
 
 def test_a_second_run_copies_nothing_and_changes_no_row(demo):
