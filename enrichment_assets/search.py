@@ -18,7 +18,7 @@ from enrichment_assets.resources.database import open_database
 from enrichment_assets.resources.embedder import canonical_model_name
 from enrichment_assets.settings import DatabaseSettings, EmbeddingsSettings, SettingsError
 from enrichment_assets.storage import redact_url
-from enrichment_assets.storage.code_graph import code_vectors
+from enrichment_assets.storage.code_graph_status import code_vectors
 from enrichment_assets.storage.embeddings import other_models, stored_dim
 
 

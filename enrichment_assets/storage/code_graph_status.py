@@ -107,6 +107,23 @@ def foreign_rows(engine: Engine, tenant: str, repo: str) -> int | None:
     return total
 
 
+# A tenant id no one can register (ids start with a letter or digit): the probe's reads must
+# come back empty whatever is stored.
+PROBE_TENANT = "-isolation-probe"
+
+
+def rows_seen_by_another_tenant(engine: Engine, tenant: str, repo: str) -> int:
+    """How many of repository `repo`'s rows a different tenant's reads return: every counting
+    query of this module, asked as a tenant that owns nothing. 0 unless the tenant filter (or,
+    on PostgreSQL, row-level security) is broken."""
+    del tenant  # the probe asks as someone else
+    seen = counts(engine, PROBE_TENANT, repo)
+    return (
+        seen["files"] + seen["skipped"] + sum(seen["nodes"].values())
+        + sum(seen["edges"].values()) + len(progress(engine, PROBE_TENANT, repo))
+    )  # fmt: skip
+
+
 # --- embeddings -------------------------------------------------------------------------------
 
 

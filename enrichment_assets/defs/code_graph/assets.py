@@ -65,9 +65,10 @@ def legacy_retries(context: dg.AssetExecutionContext) -> Iterator[None]:
         raise dg.Failure(description=str(error), allow_retries=False) from error
     except STORAGE_ERRORS as error:
         wait = storage_retry_wait(context.retry_number)
+        tenant, _, repo = context.partition_key.partition(".")
         context.log.warning(
-            f"storage error ({type(error).__name__}); attempt {context.retry_number + 1} of "
-            f"{STORAGE_RETRIES + 1}, next in {wait:.0f} s"
+            f"[tenant={tenant} repo={repo}] storage error ({type(error).__name__}); attempt "
+            f"{context.retry_number + 1} of {STORAGE_RETRIES + 1}, next in {wait:.0f} s"
         )
         raise dg.RetryRequested(max_retries=STORAGE_RETRIES, seconds_to_wait=wait) from error
 
@@ -191,6 +192,7 @@ def code_graph(
         )  # fmt: skip
         dangling = status_store.dangling_edges(db.engine, tenant, repo)
         foreign = status_store.foreign_rows(db.engine, tenant, repo)
+        leaked = status_store.rows_seen_by_another_tenant(db.engine, tenant, repo)
     progress.log(f"graph: parsed {report.parsed} of {report.to_parse}, {len(report.errors)} "
                  f"errors, edges rewritten for {report.edges_rewritten} files")  # fmt: skip
     yield dg.MaterializeResult(
@@ -201,6 +203,7 @@ def code_graph(
             "parse_errors": len(report.errors),
             "complete": not report.deadline_reached,
             "files_resolved": report.files_resolved,
+            "unresolved_references": report.unresolved,
             "edges_rewritten_files": report.edges_rewritten,
             "nodes": counts_table(counts["nodes"], "kind", "nodes"),
             "edges": counts_table(counts["edges"], "kind", "edges"),
@@ -213,14 +216,16 @@ def code_graph(
         check_name="no_dangling_edges", passed=dangling == 0,
         metadata={"dangling_edges": dangling},
     )  # fmt: skip
-    # On SQLite there is no row-level security to test: the repository layer's tenant filter
-    # is all there is, and the check says so rather than pass on a count that cannot fail.
+    # Two questions: does another tenant's reading see this repository (the repository layer's
+    # filter, on both databases), and, on PostgreSQL, does this tenant's transaction see any
+    # row of another tenant (row-level security; SQLite has none to ask).
     yield dg.AssetCheckResult(
-        check_name="tenant_isolation", passed=foreign in (0, None),
+        check_name="tenant_isolation", passed=leaked == 0 and foreign in (0, None),
         metadata={
+            "rows_seen_by_another_tenant": leaked,
+            "other_tenants_rows_visible": foreign if foreign is not None else "no RLS on SQLite",
             "enforced_by": "row-level security (FORCE) under code_graph_app"
-            if foreign is not None else "the repository layer's tenant filter (SQLite)",
-            "other_tenants_rows_visible": foreign if foreign is not None else "not checked",
+            if foreign is not None else "the repository layer's tenant filter",
             "database": db.engine.dialect.name,
         },
     )  # fmt: skip

@@ -32,7 +32,7 @@ from enrichment_assets.lib.code_graph.manifest import (
 from enrichment_assets.lib.code_graph.parsing import parse_file
 from enrichment_assets.lib.code_graph.progress import ProgressLog
 from enrichment_assets.lib.code_graph.records import CodeNode, Reference
-from enrichment_assets.lib.code_graph.resolution import ResolvableFile, resolve_edges
+from enrichment_assets.lib.code_graph.resolution import ResolvableFile, resolve_edges_counted
 from enrichment_assets.storage import code_graph as store
 from enrichment_assets.storage import code_graph_nodes as node_store
 from enrichment_assets.storage import code_graph_status as status_store
@@ -66,6 +66,7 @@ class GraphReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     deadline_reached: bool = False
     files_resolved: int = 0
+    unresolved: int = 0  # references with no target inside the repository (library calls)
     edges_rewritten: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -154,7 +155,7 @@ def index_graph(
         )
         for path, stored in node_store.resolution_input(engine, tenant, repo).items()
     }
-    edges = resolve_edges(files)
+    edges, report.unresolved = resolve_edges_counted(files)
     report.files_resolved = len(files)
     progress.update("resolve", len(files), len(files), final=True)
     report.seconds["resolve"] = time.perf_counter() - started
