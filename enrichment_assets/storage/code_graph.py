@@ -73,6 +73,7 @@ CODE_GRAPH_ROLE = "code_graph_app"
 CODE_TABLES = (code_edges, code_nodes, code_files, code_index_progress, code_repositories)
 REPOSITORY_COLUMNS = {
     "revision", "indexed_revision", "state", "last_run_id", "parsed_last_run", "progress",
+    "edges_stale",
 }  # fmt: skip
 
 
@@ -140,6 +141,7 @@ class RepositoryRow:
     last_run_id: str | None
     parsed_last_run: int
     progress: int
+    edges_stale: bool
     created_at: datetime
     updated_at: datetime
 
@@ -375,10 +377,21 @@ def _record_skipped(connection: Connection, tenant: str, repo: str, rows: list[d
     )
 
 
+def mark_edges_stale(connection: Connection, tenant: str, repo: str) -> None:
+    """Some file's nodes changed: the repository's edges need resolving before they are current
+    (cleared only once every file's edges are written, so a run killed in between resolves)."""
+    connection.execute(
+        sa.update(code_repositories)
+        .where(tenant_scope(code_repositories, tenant, repo))
+        .values(edges_stale=True)
+    )
+
+
 def _delete_graph_of(connection: Connection, tenant: str, repo: str, paths: list[str]) -> None:
     """The nodes of `paths` and the edges out of them and into them."""
     if not paths:
         return
+    mark_edges_stale(connection, tenant, repo)
     # Edges into the file too: no reader ever meets an edge to a node that is gone. The files
     # they start in keep their edges_hash, which no longer matches, so resolution rewrites them.
     columns = (code_nodes.c.path, code_edges.c.source_path, code_edges.c.target_path)

@@ -8,8 +8,8 @@ here also runs in `tenant_transaction` and filters by `tenant_id`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -18,6 +18,7 @@ from enrichment_assets.storage.code_graph import (
     NodeLike,
     StoredFileGraph,
     StoredNode,
+    mark_edges_stale,
     tenant_scope,
     tenant_transaction,
 )
@@ -44,6 +45,18 @@ def text_hash(node: NodeLike) -> str:
     return hashlib.sha256(node.embedding_text().encode("utf-8")).hexdigest()
 
 
+class FileParse(NamedTuple):
+    """One file's parse, as `replace_file_graphs` stores it."""
+
+    path: str
+    sha256: str
+    fingerprint: str
+    language: str
+    nodes: Sequence[NodeLike]
+    refs: list
+    error: str | None = None
+
+
 def replace_file_graph(
     engine: Engine,
     tenant: str,
@@ -57,28 +70,43 @@ def replace_file_graph(
     refs: list,
     error: str | None = None,
 ) -> dict[str, int]:
-    """Store one file's parse in one transaction: its nodes (a node whose columns did not change
-    is not rewritten, and every node keeps its embedding), its references, and its status
-    (`error` when `error` is given, `parsed` otherwise). Nodes the file no longer has are
-    removed with the edges out of and into them."""
-    if any(node.path != path for node in nodes):
-        raise ValueError(f"every node of {path} must have the path {path}")
+    """`replace_file_graphs` for one file."""
+    parse = FileParse(path, sha256, fingerprint, language, nodes, refs, error)
+    return replace_file_graphs(engine, tenant, repo, [parse])
+
+
+def replace_file_graphs(
+    engine: Engine, tenant: str, repo: str, parses: Sequence[FileParse]
+) -> dict[str, int]:
+    """Store a batch of files' parses in one transaction, so each file is replaced whole or not
+    at all: its nodes (a node whose columns did not change is not rewritten, and every node
+    keeps its embedding), its references, and its status (`error` when `error` is given,
+    `parsed` otherwise). Nodes a file no longer has are removed with the edges out of and into
+    them. The files' edges are marked for resolution (`edges_hash` cleared, the repository's
+    edges stale) until `replace_edges` writes them."""
+    if not parses:
+        return {"written": 0, "removed": 0}
     scope = {"tenant_id": tenant, "repository_id": repo}
-    rows = [
-        {
-            **scope,
-            "node_key": node.key,
-            **{name: getattr(node, name) for name in _NODE_COLUMNS[:-2]},
-            "parent_key": node.parent,
-            "text_hash": text_hash(node),
-        }
-        for node in nodes
-    ]
+    rows = []
+    for parse in parses:
+        if any(node.path != parse.path for node in parse.nodes):
+            raise ValueError(f"every node of {parse.path} must have the path {parse.path}")
+        rows += [
+            {
+                **scope,
+                "node_key": node.key,
+                **{name: getattr(node, name) for name in _NODE_COLUMNS[:-2]},
+                "parent_key": node.parent,
+                "text_hash": text_hash(node),
+            }
+            for node in parse.nodes
+        ]
     keys = {row["node_key"] for row in rows}
+    paths = [parse.path for parse in parses]
     with tenant_transaction(engine, tenant) as connection:
         stored = connection.execute(
             sa.select(code_nodes.c.node_key).where(
-                tenant_scope(code_nodes, tenant, repo), code_nodes.c.path == path
+                tenant_scope(code_nodes, tenant, repo), code_nodes.c.path.in_(paths)
             )
         ).scalars()
         removed = sorted(set(stored) - keys)
@@ -97,20 +125,21 @@ def replace_file_graph(
             [
                 {
                     **scope,
-                    "path": path,
-                    "language": language,
-                    "sha256": sha256,
-                    "parsed_sha256": sha256,
-                    "parser_fingerprint": fingerprint,
-                    "status": "error" if error else "parsed",
-                    "error": error,
-                    "refs": refs,
-                    # A failed file has no nodes, so no edges: nothing is left to hash.
-                    **({"edges_hash": None} if error else {}),
+                    "path": parse.path,
+                    "language": parse.language,
+                    "sha256": parse.sha256,
+                    "parsed_sha256": parse.sha256,
+                    "parser_fingerprint": parse.fingerprint,
+                    "status": "error" if parse.error else "parsed",
+                    "error": parse.error,
+                    "refs": parse.refs,
+                    "edges_hash": None,
                 }
+                for parse in parses
             ],
             key=["tenant_id", "repository_id", "path"],
         )
+        mark_edges_stale(connection, tenant, repo)
     return {"written": len(rows), "removed": len(removed)}
 
 
@@ -185,19 +214,35 @@ def replace_file_edges(
     edges: Iterable[Any],
     edges_hash: str | None,
 ) -> dict[str, int]:
-    """Make the edges out of `path` exactly `edges`, in one transaction (edges that stay are not
-    rewritten), and store `edges_hash`."""
-    wanted = {_edge(edge) for edge in edges}
-    if any(_path_of(source) != path for _kind, source, _target in wanted):
-        raise ValueError(f"every edge stored for {path} must start in {path}")
+    """`replace_edges` for one file."""
+    return replace_edges(engine, tenant, repo, {path: (edges, edges_hash)})
+
+
+def replace_edges(
+    engine: Engine,
+    tenant: str,
+    repo: str,
+    wanted_by_path: Mapping[str, tuple[Iterable[Any], str | None]],
+) -> dict[str, int]:
+    """Make the edges out of each file given exactly its edges, for a batch of files in one
+    transaction (edges that stay are not rewritten), and store each file's `edges_hash`."""
     scope = {"tenant_id": tenant, "repository_id": repo}
+    wanted: set[tuple[str, str, str]] = set()
+    for path, (edges, _) in wanted_by_path.items():
+        mine = {_edge(edge) for edge in edges}
+        if any(_path_of(source) != path for _kind, source, _target in mine):
+            raise ValueError(f"every edge stored for {path} must start in {path}")
+        wanted |= mine
+    paths = list(wanted_by_path)
+    if not paths:
+        return {"added": 0, "removed": 0}
     with tenant_transaction(engine, tenant) as connection:
         stored = {
             tuple(row)
             for row in connection.execute(
                 sa.select(
                     code_edges.c.kind, code_edges.c.source_key, code_edges.c.target_key
-                ).where(tenant_scope(code_edges, tenant, repo), code_edges.c.source_path == path)
+                ).where(tenant_scope(code_edges, tenant, repo), code_edges.c.source_path.in_(paths))
             )
         }
         removed = sorted(stored - wanted)
@@ -221,7 +266,7 @@ def replace_file_edges(
                     "kind": kind,
                     "source_key": source,
                     "target_key": target,
-                    "source_path": path,
+                    "source_path": _path_of(source),
                     "target_path": _path_of(target),
                 }
                 for kind, source, target in added
@@ -231,7 +276,8 @@ def replace_file_edges(
         )
         connection.execute(
             sa.update(code_files)
-            .where(tenant_scope(code_files, tenant, repo), code_files.c.path == path)
-            .values(edges_hash=edges_hash)
+            .where(tenant_scope(code_files, tenant, repo), code_files.c.path == sa.bindparam("p"))
+            .values(edges_hash=sa.bindparam("h")),
+            [{"p": path, "h": digest} for path, (_, digest) in wanted_by_path.items()],
         )
     return {"added": len(added), "removed": len(removed)}

@@ -452,6 +452,8 @@ code_repositories = sa.Table(
     sa.Column("parsed_last_run", sa.Integer, nullable=False, server_default="0"),
     # The last run's overall percentage (0-100); it never goes down within a run.
     sa.Column("progress", sa.Integer, nullable=False, server_default="0"),
+    # Some file's nodes changed since the edges were last resolved and written.
+    sa.Column("edges_stale", sa.Boolean, nullable=False, server_default=sa.false()),
     *_timestamps(),
     sa.UniqueConstraint("tenant_id", "repository_id"),
 )

@@ -97,6 +97,9 @@ def test_a_run_killed_mid_parse_resumes_to_the_same_graph(
         return real_parse(path, source, language)
 
     monkeypatch.setattr(indexing, "parse_file", dies_on_the_fourth_file)
+    monkeypatch.setattr(
+        indexing, "WRITE_BATCH", 1
+    )  # every file its own commit, as a big run's batch
     with pytest.raises(SystemExit):
         index(instance, sqlite_engine, sqlite_url, "t", "small", project)
     assert store.get_repository(sqlite_engine, "t", "small").state == "indexing"

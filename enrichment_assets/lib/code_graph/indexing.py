@@ -13,10 +13,13 @@ it, and parsing stays proportional to what changed.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +34,7 @@ from enrichment_assets.lib.code_graph.manifest import (
 )
 from enrichment_assets.lib.code_graph.parsing import parse_file
 from enrichment_assets.lib.code_graph.progress import ProgressLog
-from enrichment_assets.lib.code_graph.records import CodeNode, Reference
+from enrichment_assets.lib.code_graph.records import CodeNode, FileGraph, Reference
 from enrichment_assets.lib.code_graph.resolution import ResolvableFile, resolve_edges_counted
 from enrichment_assets.storage import code_graph as store
 from enrichment_assets.storage import code_graph_nodes as node_store
@@ -111,46 +114,74 @@ def index_manifest(
     )
 
 
+# Below this many files the parse runs in this process: starting workers costs more.
+POOL_MIN_FILES = 64
+# Files per write transaction (one transaction a file costs a commit and a statement build
+# each); a kill loses at most the batch being parsed, and a batch is written at least every
+# WRITE_EVERY_SECONDS.
+WRITE_BATCH = 64
+WRITE_EVERY_SECONDS = 2.0
+EDGE_BATCH = 256
+
+
 def index_graph(
     engine: Engine, repository: Repository, fingerprint: str, progress: ProgressLog,
     deadline: float | None = None, clock: Callable[[], float] = time.monotonic,
+    workers: int | None = None,
 ) -> GraphReport:  # fmt: skip
-    """Parse what the manifest found new or changed (each file replaced in one transaction),
-    then resolve every file's edges and rewrite those that differ. At `deadline` (a `clock`
-    value) parsing stops; what was parsed is resolved and kept, and the next run goes on."""
+    """Parse what the manifest found new or changed (on `workers` processes, default one per
+    core; files written in batches, each file replaced whole in one transaction), then, if any
+    file's nodes changed, resolve every file's edges and rewrite those that differ. At
+    `deadline` (a `clock` value) parsing stops; what was parsed is resolved and kept, and the
+    next run goes on."""
     tenant, repo = repository.tenant, repository.repo
     pending = store.files_to_parse(engine, tenant, repo, fingerprint)
     report = GraphReport(to_parse=len(pending), parsed=0)
     started = time.perf_counter()
-    for done, (path, language, _) in enumerate(pending, start=1):
-        # At least one file a run, so a repository always moves on.
-        if deadline is not None and done > 1 and clock() >= deadline:
-            report.deadline_reached = True
-            progress.log(f"soft time limit reached after {report.parsed} files; the next run "
-                         f"parses the other {len(pending) - report.parsed}")  # fmt: skip
-            break
-        source = _read(repository.root / path)
-        if source is None:  # gone since the manifest: the next manifest drops it
-            continue
-        graph = parse_file(path, source, language)
-        digest = hashlib.sha256(source).hexdigest()
-        node_store.replace_file_graph(
-            engine, tenant, repo, path, sha256=digest, fingerprint=fingerprint,
-            language=language, nodes=graph.nodes,
-            refs=[reference.to_json() for reference in graph.references], error=graph.error,
-        )  # fmt: skip
-        report.parsed += 1
-        if graph.error:
-            report.errors.append((path, graph.error))
-        progress.update("parse", done, len(pending))
+    batch: list[node_store.FileParse] = []
+    last_write = clock()
+
+    def flush() -> None:
+        nonlocal last_write
+        node_store.replace_file_graphs(engine, tenant, repo, batch)
+        batch.clear()
+        last_write = clock()
+
+    jobs = [(str(repository.root), path, language) for path, language, _ in pending]
+    with _parsed_files(jobs, workers) as parsed:
+        for done, item in enumerate(parsed, start=1):
+            if item is not None:
+                path, language, digest, graph = item
+                refs = [reference.to_json() for reference in graph.references]
+                batch.append(node_store.FileParse(path, digest, fingerprint, language,
+                                                  graph.nodes, refs, graph.error))  # fmt: skip
+                report.parsed += 1
+                if graph.error:
+                    report.errors.append((path, graph.error))
+            if len(batch) >= WRITE_BATCH or clock() - last_write >= WRITE_EVERY_SECONDS:
+                flush()
+            progress.update("parse", done, len(pending))
+            # At least one file a run, so a repository always moves on.
+            if deadline is not None and clock() >= deadline and done < len(pending):
+                report.deadline_reached = True
+                progress.log(f"soft time limit reached after {done} files; the next run "
+                             f"parses the other {len(pending) - done}")  # fmt: skip
+                break
+        flush()
     progress.update("parse", report.parsed, len(pending), final=not report.deadline_reached)
     report.seconds["parse"] = time.perf_counter() - started
 
+    row = store.get_repository(engine, tenant, repo)
+    if not row.edges_stale:  # no node changed since every file's edges were written
+        progress.update("resolve", 0, 0, final=True)
+        progress.update("write", 0, 0, final=True)
+        return report
     started = time.perf_counter()
     files = {
         path: ResolvableFile(
+            # Stored nodes carry CodeNode's fields and key: resolution reads nothing else.
             stored.language,
-            [CodeNode(**asdict(node)) for node in stored.nodes],
+            stored.nodes,
             [Reference.from_json(value) for value in stored.refs],
         )
         for path, stored in node_store.resolution_input(engine, tenant, repo).items()
@@ -164,19 +195,49 @@ def index_graph(
     stored_hashes = node_store.edge_hashes(engine, tenant, repo)
     # A file that stopped parsing (now an error) keeps no outgoing edge either.
     wanted = {path: edges.get(path, frozenset()) for path in {*files, *stored_hashes}}
-    changed = [
-        path for path in sorted(wanted) if edge_set_hash(wanted[path]) != stored_hashes.get(path)
-    ]
-    for done, path in enumerate(changed, start=1):
-        file_edges = wanted[path]
-        node_store.replace_file_edges(
-            engine, tenant, repo, path, sorted(file_edges), edge_set_hash(file_edges)
+    hashes = {path: edge_set_hash(found) for path, found in wanted.items()}
+    changed = sorted(path for path in wanted if hashes[path] != stored_hashes.get(path))
+    for offset in range(0, len(changed), EDGE_BATCH):
+        chunk = changed[offset : offset + EDGE_BATCH]
+        node_store.replace_edges(
+            engine, tenant, repo, {path: (wanted[path], hashes[path]) for path in chunk}
         )
-        progress.update("write", done, len(changed))
+        progress.update("write", offset + len(chunk), len(changed))
+    if not report.deadline_reached:
+        store.update_repository(engine, tenant, repo, edges_stale=False)
     progress.update("write", len(changed), len(changed), final=True)
     report.edges_rewritten = len(changed)
     report.seconds["write"] = time.perf_counter() - started
     return report
+
+
+@contextmanager
+def _parsed_files(
+    jobs: list[tuple[str, str, str]], workers: int | None
+) -> Iterator[Iterator[tuple[str, str, str, FileGraph] | None]]:
+    """Each job's parse, in order: in this process for a few files, else on worker processes
+    (tree-sitter holds the GIL while it parses; processes use every core). Leaving the block
+    early (the soft time limit) cancels what has not started."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(jobs) < POOL_MIN_FILES:
+        yield (_parse_job(job) for job in jobs)
+        return
+    # fork: the workers need only the parser, and start in milliseconds instead of importing.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        try:
+            yield pool.map(_parse_job, jobs, chunksize=16)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _parse_job(job: tuple[str, str, str]) -> tuple[str, str, str, FileGraph] | None:
+    """Read and parse one file; None if it is gone since the manifest (the next one drops it)."""
+    root, path, language = job
+    source = _read(Path(root) / path)
+    if source is None:
+        return None
+    return path, language, hashlib.sha256(source).hexdigest(), parse_file(path, source, language)
 
 
 def index_embeddings(
@@ -191,7 +252,7 @@ def index_embeddings(
     progress.update("embed", 0, len(todo))
     for offset in range(0, len(todo), batch):
         chunk = todo[offset : offset + batch]
-        vectors = encode([CodeNode(**asdict(item.node)).embedding_text() for item in chunk])
+        vectors = encode([_embedding_text(item.node) for item in chunk])
         status_store.store_embeddings(
             engine, tenant, repo, model,
             [(item.id, vector.astype("<f4").tobytes(), item.text_hash)
@@ -200,6 +261,12 @@ def index_embeddings(
         progress.update("embed", offset + len(chunk), len(todo))
     progress.update("embed", len(todo), len(todo), final=True)
     return EmbeddingReport(model, len(todo), time.perf_counter() - started)
+
+
+def _embedding_text(node) -> str:
+    fields = (node.kind, node.qualified_name, node.name, node.path, node.start_line,
+              node.end_line, node.signature, node.docstring, node.parent)  # fmt: skip
+    return CodeNode(*fields).embedding_text()
 
 
 def edge_set_hash(edges: frozenset | set) -> str:

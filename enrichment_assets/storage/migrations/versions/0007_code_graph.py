@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("last_run_id", sa.String(length=64), nullable=True),
         sa.Column("parsed_last_run", sa.Integer(), server_default="0", nullable=False),
         sa.Column("progress", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("edges_stale", sa.Boolean(), server_default=sa.false(), nullable=False),
         *_timestamps(),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_code_repositories")),
         sa.UniqueConstraint(
