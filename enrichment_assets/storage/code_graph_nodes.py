@@ -8,7 +8,7 @@ here also runs in `tenant_transaction` and filters by `tenant_id`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -23,7 +23,10 @@ from enrichment_assets.storage.code_graph import (
     tenant_transaction,
 )
 from enrichment_assets.storage.tables import code_edges, code_files, code_nodes
-from enrichment_assets.storage.upsert import upsert
+from enrichment_assets.storage.upsert import insert_missing, upsert, upsert_tuples
+
+_EDGE_COLUMNS = ("tenant_id", "repository_id", "kind", "source_key", "target_key", "source_path",
+                 "target_path")  # fmt: skip
 
 # The columns a re-parse rewrites; the embedding columns are left to the embed phase.
 _NODE_COLUMNS = [
@@ -92,16 +95,12 @@ def replace_file_graphs(
         if any(node.path != parse.path for node in parse.nodes):
             raise ValueError(f"every node of {parse.path} must have the path {parse.path}")
         rows += [
-            {
-                **scope,
-                "node_key": node.key,
-                **{name: getattr(node, name) for name in _NODE_COLUMNS[:-2]},
-                "parent_key": node.parent,
-                "text_hash": text_hash(node),
-            }
+            (tenant, repo, node.key, node.path, node.kind, node.qualified_name, node.name,
+             node.start_line, node.end_line, node.signature, node.docstring, node.parent,
+             text_hash(node))
             for node in parse.nodes
-        ]
-    keys = {row["node_key"] for row in rows}
+        ]  # fmt: skip
+    keys = {row[2] for row in rows}
     paths = [parse.path for parse in parses]
     with tenant_transaction(engine, tenant) as connection:
         stored = connection.execute(
@@ -118,7 +117,10 @@ def replace_file_graphs(
             )
             connection.execute(statement, [{"key": key} for key in removed])
         key = ["tenant_id", "repository_id", "node_key"]
-        upsert(connection, code_nodes, rows, key=key, only_if_changed=_NODE_COLUMNS)
+        upsert_tuples(
+            connection, code_nodes, [*key, *_NODE_COLUMNS[:-2], "parent_key", "text_hash"], rows,
+            key=key, only_if_changed=_NODE_COLUMNS,
+        )  # fmt: skip
         upsert(
             connection,
             code_files,
@@ -143,47 +145,57 @@ def replace_file_graphs(
     return {"written": len(rows), "removed": len(removed)}
 
 
-def resolution_input(engine: Engine, tenant: str, repo: str) -> dict[str, StoredFileGraph]:
-    """Every parsed file's language, nodes and references: what edge resolution reads."""
-    files = (
-        sa.select(code_files.c.path, code_files.c.language, code_files.c.refs)
-        .where(tenant_scope(code_files, tenant, repo), code_files.c.status == "parsed")
-        .order_by(code_files.c.path)
-    )
-    node_columns = [code_nodes.c[name] for name in _NODE_COLUMNS[1:-2]]
-    nodes = (
-        sa.select(code_nodes.c.path, *node_columns, code_nodes.c.parent_key)
-        .where(tenant_scope(code_nodes, tenant, repo))
-        .order_by(
-            code_nodes.c.path,
-            sa.case((code_nodes.c.kind == "module", 0), else_=1),
-            code_nodes.c.start_line,
-            code_nodes.c.end_line.desc(),
-            code_nodes.c.node_key,
-        )
-    )
+def resolution_input(
+    engine: Engine, tenant: str, repo: str, known: Collection[str] = ()
+) -> dict[str, StoredFileGraph]:
+    """Every parsed file's language, nodes and references: what edge resolution reads. Files in
+    `known` (the caller holds their parse already) are left out."""
     with tenant_transaction(engine, tenant, read_only=True) as connection:
-        file_rows = connection.execute(files).all()
-        by_path: dict[str, list[StoredNode]] = {row.path: [] for row in file_rows}
-        for row in connection.execute(nodes):
-            if row.path in by_path:
-                by_path[row.path].append(
-                    StoredNode(
-                        row.kind,
-                        row.qualified_name,
-                        row.name,
-                        row.path,
-                        row.start_line,
-                        row.end_line,
-                        row.signature,
-                        row.docstring,
-                        row.parent_key,
-                    )
-                )
+        parsed = connection.execute(
+            sa.select(code_files.c.path).where(
+                tenant_scope(code_files, tenant, repo), code_files.c.status == "parsed"
+            )
+        ).scalars()
+        wanted = sorted(set(parsed) - set(known))
+        if not wanted:
+            return {}
+        # Every file, or only some: an IN list of a few hundred paths at a time.
+        chunks = [None] if len(wanted) > len(known) else [
+            wanted[i : i + 500] for i in range(0, len(wanted), 500)
+        ]  # fmt: skip
+        wanted_paths = set(wanted)
+        file_rows, by_path = [], {}
+        for chunk in chunks:
+            rows, nodes = _resolution_rows(connection, tenant, repo, chunk)
+            file_rows += [row for row in rows if row.path in wanted_paths]
+            for node in nodes:
+                by_path.setdefault(node.path, []).append(node)
     return {
-        row.path: StoredFileGraph(row.language, tuple(by_path[row.path]), list(row.refs or []))
+        row.path: StoredFileGraph(
+            row.language, tuple(by_path.get(row.path, ())), list(row.refs or [])
+        )
         for row in file_rows
     }
+
+
+def _resolution_rows(connection, tenant: str, repo: str, paths: list[str] | None):
+    files = sa.select(code_files.c.path, code_files.c.language, code_files.c.refs).where(
+        tenant_scope(code_files, tenant, repo), code_files.c.status == "parsed"
+    )
+    node_columns = [code_nodes.c[name] for name in _NODE_COLUMNS[1:-2]]
+    nodes = sa.select(code_nodes.c.path, *node_columns, code_nodes.c.parent_key).where(
+        tenant_scope(code_nodes, tenant, repo)
+    )
+    if paths is not None:
+        files = files.where(code_files.c.path.in_(paths))
+        nodes = nodes.where(code_nodes.c.path.in_(paths))
+    file_rows = connection.execute(files.order_by(code_files.c.path)).all()
+    stored = [
+        StoredNode(row.kind, row.qualified_name, row.name, row.path, row.start_line,
+                   row.end_line, row.signature, row.docstring, row.parent_key)
+        for row in connection.execute(nodes)
+    ]  # fmt: skip
+    return file_rows, stored
 
 
 def edge_hashes(engine: Engine, tenant: str, repo: str) -> dict[str, str | None]:
@@ -200,10 +212,6 @@ def _edge(edge: Any) -> tuple[str, str, str]:
         return edge.kind, edge.source, edge.target
     kind, source, target = edge
     return kind, source, target
-
-
-def _path_of(key: str) -> str:
-    return key.partition("::")[0]
 
 
 def replace_file_edges(
@@ -226,11 +234,11 @@ def replace_edges(
 ) -> dict[str, int]:
     """Make the edges out of each file given exactly its edges, for a batch of files in one
     transaction (edges that stay are not rewritten), and store each file's `edges_hash`."""
-    scope = {"tenant_id": tenant, "repository_id": repo}
     wanted: set[tuple[str, str, str]] = set()
     for path, (edges, _) in wanted_by_path.items():
         mine = {_edge(edge) for edge in edges}
-        if any(_path_of(source) != path for _kind, source, _target in mine):
+        prefix = f"{path}::"
+        if not all(source.startswith(prefix) for _kind, source, _target in mine):
             raise ValueError(f"every edge stored for {path} must start in {path}")
         wanted |= mine
     paths = list(wanted_by_path)
@@ -257,23 +265,17 @@ def replace_edges(
                 [{"k": k, "s": s, "t": t} for k, s, t in removed],
             )
         added = sorted(wanted - stored)
-        upsert(
+        insert_missing(
             connection,
             code_edges,
-            [
-                {
-                    **scope,
-                    "kind": kind,
-                    "source_key": source,
-                    "target_key": target,
-                    "source_path": _path_of(source),
-                    "target_path": _path_of(target),
-                }
+            _EDGE_COLUMNS,
+            (
+                (tenant, repo, kind, source, target, source.partition("::")[0],
+                 target.partition("::")[0])
                 for kind, source, target in added
-            ],
+            ),
             key=["tenant_id", "repository_id", "kind", "source_key", "target_key"],
-            update=[],
-        )
+        )  # fmt: skip
         connection.execute(
             sa.update(code_files)
             .where(tenant_scope(code_files, tenant, repo), code_files.c.path == sa.bindparam("p"))

@@ -140,6 +140,8 @@ def index_graph(
     started = time.perf_counter()
     batch: list[node_store.FileParse] = []
     last_write = clock()
+    # What this run parsed, kept for resolution: read back only the files it did not parse.
+    fresh: dict[str, ResolvableFile] = {}
 
     def flush() -> None:
         nonlocal last_write
@@ -158,6 +160,8 @@ def index_graph(
                 report.parsed += 1
                 if graph.error:
                     report.errors.append((path, graph.error))
+                else:
+                    fresh[path] = ResolvableFile(language, graph.nodes, graph.references)
             if len(batch) >= WRITE_BATCH or clock() - last_write >= WRITE_EVERY_SECONDS:
                 flush()
             progress.update("parse", done, len(pending))
