@@ -188,8 +188,9 @@ def index_graph(
             stored.nodes,
             [Reference.from_json(value) for value in stored.refs],
         )
-        for path, stored in node_store.resolution_input(engine, tenant, repo).items()
+        for path, stored in node_store.resolution_input(engine, tenant, repo, fresh).items()
     }
+    files.update(fresh)
     edges, report.unresolved = resolve_edges_counted(files)
     report.files_resolved = len(files)
     progress.update("resolve", len(files), len(files), final=True)
