@@ -85,11 +85,32 @@ def test_files_sort_into_new_changed_unchanged_and_deleted(tmp_path):
         "was_skipped.py": StoredState(None, None, "skipped"),
     }
     result = classify(manifest, stored, "fp1")
-    assert result.counts() == {"new": 1, "changed": 1, "unchanged": 1, "deleted": 1}
-    assert (result.new, result.changed, result.deleted) == (["fresh.py"], ["edited.py"],
-                                                            ["gone.py"])  # fmt: skip
+    assert result.counts() == {"new": 1, "changed": 1, "unchanged": 1, "deleted": 2}
+    # A skipped file that is no longer there to skip leaves the table too.
+    assert (result.new, result.changed, result.deleted) == (
+        ["fresh.py"], ["edited.py"], ["gone.py", "was_skipped.py"]
+    )  # fmt: skip
     # A new parser re-parses everything once.
     assert classify(manifest, stored, "fp2").counts()["unchanged"] == 0
+
+
+def test_paths_and_ignore_files_that_would_break_the_walk_are_handled(tmp_path):
+    _write(tmp_path, {
+        ".gitignore": "!\nbuild\\\nx[z-a].py\n*.tmp.py\n",  # three lines git drops
+        "a.py": "a = 1\n",
+        "scratch.tmp.py": "b = 2\n",
+        "vendor_sub/.git": "gitdir: ../.git/modules/vendor_sub\n",
+        "vendor_sub/lib.py": "c = 3\n",
+        "bundle.js": "var a=" + "1+" * 3000 + "1;\n",
+        "/".join(["d" * 200] * 3) + ".py": "d = 4\n",
+    })  # fmt: skip
+    (tmp_path / "caf\udce9.py").write_bytes(b"e = 5\n")  # a Latin-1 name: not UTF-8
+    manifest = build_manifest(tmp_path, 100_000)
+    assert [f.path for f in manifest.files] == ["a.py"]
+    reasons = {s.reason for s in manifest.skipped}
+    assert {"nested repository (its own .git)", "path is not UTF-8",
+            "path longer than 512 characters"} <= reasons  # fmt: skip
+    assert any(r.startswith("minified") for r in reasons)
 
 
 def test_the_folder_fingerprint_moves_with_a_code_file_only(tmp_path):

@@ -235,9 +235,16 @@ _cursors = threading.local()
 
 
 def captures(grammar: str, query: str, root: tree_sitter.Node) -> dict[str, list[tree_sitter.Node]]:
-    """The nodes `query` captures under `root`, by capture name (the query runs in C)."""
+    """The nodes `query` captures under `root`, by capture name (the query runs in C), each list
+    in source order. tree-sitter does not promise an order (lists of three or more come back
+    shuffled), and the first occurrence of a reference is the one kept: unsorted, the same file
+    could give different lines, and so different edges, from one parse to the next."""
     cursors = _cursors.__dict__
     cursor = cursors.get((grammar, query))
     if cursor is None:
         cursor = cursors[(grammar, query)] = tree_sitter.QueryCursor(_query(grammar, query))
-    return cursor.captures(root)
+    return {name: sorted(nodes, key=_source_order) for name, nodes in cursor.captures(root).items()}
+
+
+def _source_order(node: tree_sitter.Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte

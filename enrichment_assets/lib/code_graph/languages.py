@@ -13,7 +13,7 @@ import tree_sitter
 
 # Bumped whenever extraction changes what it produces for the same source: every stored file's
 # fingerprint then differs and the next run parses it again.
-EXTRACTOR_VERSION = 1
+EXTRACTOR_VERSION = 2
 
 PYTHON, JAVASCRIPT, TYPESCRIPT, GO, JAVA = "python", "javascript", "typescript", "go", "java"
 LANGUAGES = (PYTHON, JAVASCRIPT, TYPESCRIPT, GO, JAVA)

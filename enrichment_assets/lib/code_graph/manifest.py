@@ -74,6 +74,19 @@ class Classification:
                                                             "deleted")}  # fmt: skip
 
 
+def _spec(text: str) -> pathspec.GitIgnoreSpec:
+    """The rules of one ignore file. A line pathspec cannot read (`!` alone, a trailing
+    backslash, a range like `[z-a]`) is dropped, as git drops it, instead of failing the walk."""
+    lines = []
+    for line in text.splitlines():
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except Exception:  # pathspec raises its own errors and re.error alike
+            continue
+        lines.append(line)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
 class _Ignores:
     """The .gitignore rules in force in one folder: its parents' and its own, deepest last."""
 
@@ -85,8 +98,7 @@ class _Ignores:
             lines = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
         except OSError:
             return self
-        spec = pathspec.GitIgnoreSpec.from_lines(lines.splitlines())
-        return _Ignores((*self.layers, (relative, spec)))
+        return _Ignores((*self.layers, (relative, _spec(lines))))
 
     def ignored(self, relative: str, is_folder: bool) -> bool:
         decision = False
@@ -118,10 +130,7 @@ def walk_repository(
     ignores = _Ignores()
     exclude = root / ".git" / "info" / "exclude"
     if exclude.is_file():
-        spec = pathspec.GitIgnoreSpec.from_lines(
-            exclude.read_text(encoding="utf-8", errors="replace").splitlines()
-        )
-        ignores = _Ignores((("", spec),))
+        ignores = _Ignores((("", _spec(exclude.read_text(encoding="utf-8", errors="replace"))),))
     candidates = []
     for relative, entry in _entries(root, "", ignores.entering(root, ""), manifest):
         candidate = _candidate(manifest, relative, entry, max_file_bytes)
@@ -164,6 +173,10 @@ def _entries(
         return
     for entry in entries:
         path = f"{relative}/{entry.name}" if relative else entry.name
+        problem = _bad_path(path)
+        if problem:
+            manifest.skipped.append(Skipped(path.encode("utf-8", "replace").decode(), problem))
+            continue
         if entry.is_symlink():
             manifest.skipped.append(Skipped(path, "symlink (may lead outside the repository)"))
             continue
@@ -176,11 +189,31 @@ def _entries(
                     manifest.skipped.append(Skipped(f"{path}/", "vendored or generated folder"))
                 continue
             child = Path(entry.path)
+            if (child / ".git").exists():  # a submodule or a nested clone: git lists none of it
+                manifest.skipped.append(Skipped(f"{path}/", "nested repository (its own .git)"))
+                continue
             yield from _entries(child, path, ignores.entering(child, path), manifest)
         elif entry.is_file(follow_symlinks=False):
             yield path, entry
         else:  # a FIFO, socket or device: reading it could block or never end
             manifest.skipped.append(Skipped(path, "not a regular file"))
+
+
+# Paths past this length are skipped: a node's key is its path and qualified name, and two keys
+# must fit one PostgreSQL index row.
+MAX_PATH_CHARACTERS = 512
+
+
+def _bad_path(path: str) -> str | None:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8, kept by Python as surrogates
+        return "path is not UTF-8"
+    if len(path) > MAX_PATH_CHARACTERS:
+        return f"path longer than {MAX_PATH_CHARACTERS} characters"
+    if "::" in path:  # a node's key is `<path>::<qualified name>`
+        return "path contains '::'"
+    return None
 
 
 def _too_big(max_file_bytes: int, size: int) -> str:
@@ -208,6 +241,15 @@ def _candidate(
     return Candidate(relative, language, size)
 
 
+# A bundler's output: most of the file on lines no person writes.
+MINIFIED_LINE = 1000
+
+
+def _minified(content: bytes) -> bool:
+    long_lines = sum(len(line) for line in content.split(b"\n") if len(line) > MINIFIED_LINE)
+    return long_lines > len(content) / 2
+
+
 def _hash_one(root: Path, candidate: Candidate, max_file_bytes: int, manifest: Manifest) -> None:
     relative = candidate.path
     try:
@@ -221,6 +263,9 @@ def _hash_one(root: Path, candidate: Candidate, max_file_bytes: int, manifest: M
     if b"\x00" in content[:BINARY_SNIFF_BYTES]:
         manifest.skipped.append(Skipped(relative, "binary"))
         return
+    if candidate.language in ("javascript", "typescript") and _minified(content):
+        manifest.skipped.append(Skipped(relative, "minified (lines of thousands of characters)"))
+        return
     if len(content) > max_file_bytes:  # grew since the walk
         manifest.skipped.append(Skipped(relative, _too_big(max_file_bytes, len(content))))
         return
@@ -232,7 +277,8 @@ def classify(
     manifest: Manifest, stored: Mapping[str, StoredState], fingerprint: str
 ) -> Classification:
     """Sort the manifest's files against the graph: new, changed (content or parser), unchanged,
-    and deleted (in the graph, gone from the tree or now skipped)."""
+    and deleted (recorded, and neither in the tree nor skipped any more). A file that became
+    skipped is not deleted: its row stays, with the reason, and its graph goes."""
     new, changed, unchanged = [], [], []
     for file in manifest.files:
         state = stored.get(file.path)
@@ -242,10 +288,9 @@ def classify(
             changed.append(file.path)
         else:
             unchanged.append(file.path)
-    present = {file.path for file in manifest.files}
-    deleted = sorted(
-        path for path, state in stored.items() if path not in present and state.status != "skipped"
-    )
+    # Gone from the tree: in the graph, or a skipped file no longer there to skip.
+    present = {file.path for file in manifest.files} | {s.path for s in manifest.skipped}
+    deleted = sorted(path for path in stored if path not in present)
     return Classification(new, changed, unchanged, deleted)
 
 

@@ -3,6 +3,9 @@ grammar and extractor of its language."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+
 from enrichment_assets.lib.code_graph import (
     extract_go,
     extract_java,
@@ -47,4 +50,49 @@ def parse_file(path: str, source: bytes, language: str) -> FileGraph:
     if root.has_error:
         return FileGraph(path, language, (), (), first_error(root))
     builder = build(path, source, root, _line_count(source), grammar)
-    return FileGraph(path, language, tuple(builder.nodes), builder.references())
+    return _bounded(FileGraph(path, language, tuple(builder.nodes), builder.references()))
+
+
+# A qualified name past this many characters (hundreds of nested definitions, a generated
+# name) is shortened to a prefix and a hash of the whole: keys stay unique and fit PostgreSQL's
+# index rows (2,704 bytes for an edge's two keys together).
+MAX_QUALIFIED_NAME = 400
+
+
+def _short(qualified_name: str) -> str:
+    if len(qualified_name) <= MAX_QUALIFIED_NAME:
+        return qualified_name
+    digest = hashlib.sha256(qualified_name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{qualified_name[: MAX_QUALIFIED_NAME - 18]}~{digest}"
+
+
+def _bounded(graph: FileGraph) -> FileGraph:
+    """The graph with long qualified names shortened everywhere a key appears, and docstrings
+    with Windows line ends read as Unix ones (the same text hashes and embeds the same)."""
+    renamed = {
+        node.key: replace(node, qualified_name=_short(node.qualified_name)).key
+        for node in graph.nodes
+        if len(node.qualified_name) > MAX_QUALIFIED_NAME
+    }
+    nodes = tuple(
+        replace(
+            node,
+            qualified_name=_short(node.qualified_name),
+            parent=renamed.get(node.parent, node.parent),
+            docstring=_unix_lines(node.docstring),
+        )
+        if node.key in renamed or node.parent in renamed or (node.docstring and "\r" in
+                                                               node.docstring)
+        else node
+        for node in graph.nodes
+    )  # fmt: skip
+    references = graph.references
+    if renamed:
+        references = tuple(
+            replace(ref, source=renamed.get(ref.source, ref.source)) for ref in references
+        )
+    return FileGraph(graph.path, graph.language, nodes, references, graph.error)
+
+
+def _unix_lines(text: str | None) -> str | None:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
