@@ -50,11 +50,11 @@ check: install
 test: install services browser lint check
 	$(VENV)/bin/pytest
 
-# Everything but PostgreSQL, Celery, the browser and the slowest tests: no service needed.
-# The budget is 3 minutes; the wall time is printed at the end.
+# Everything but PostgreSQL, Celery, the browser and the slowest tests: no service needed, on
+# every core (pytest-xdist). The budget is 3 minutes; the wall time is printed at the end.
 FAST := not slow and not postgres and not celery and not browser
 test-fast: install
-	@start=$$(date +%s); $(VENV)/bin/pytest -m "$(FAST)"; status=$$?; \
+	@start=$$(date +%s); $(VENV)/bin/pytest -m "$(FAST)" -n auto; status=$$?; \
 	echo "make test-fast: $$(( $$(date +%s) - start )) s wall time (budget 180 s)"; exit $$status
 
 bench: install services
