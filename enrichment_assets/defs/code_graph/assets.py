@@ -99,9 +99,10 @@ _COMMON = dict(partitions_def=code_repositories, group_name=GROUP)
 @dg.asset(
     **_COMMON,
     kinds={"git"},
-    description="The repository's files: walked honouring .gitignore, vendored, binary, "
-    "symlinked and oversized files skipped with a reason, each kept file hashed and sorted into "
-    "new, changed, unchanged and deleted against the graph. Deleted files leave the graph here.",
+    description="The repository's files: walked honouring .gitignore; vendored, nested-"
+    "repository, minified, binary, symlinked and oversized files skipped with a reason; each "
+    "kept file hashed and sorted into new, changed, unchanged and deleted against the graph. "
+    "Deleted files leave the graph here.",
 )
 def code_graph_manifest(
     context: dg.AssetExecutionContext, db: DatabaseResource, code_graph_settings: CodeGraphResource
