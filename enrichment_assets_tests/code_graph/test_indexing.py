@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy.exc
 
 from enrichment_assets.defs.code_graph import assets as code_graph_assets
-from enrichment_assets.lib.code_graph import indexing, registry
+from enrichment_assets.lib.code_graph import indexing, parsing, registry
 from enrichment_assets.storage import code_graph as store
 from enrichment_assets_tests.code_graph.conftest import index, snapshot, write_tree
 
@@ -25,8 +25,9 @@ def _edges(engine, tenant, repo) -> set:
 
 
 def test_incremental_runs_equal_a_full_rebuild_and_parse_only_what_changed(
-    engine, database_url, instance, project, code_roots
+    engine, database_url, instance, project, code_roots, monkeypatch
 ):
+    monkeypatch.setattr(indexing, "POOL_MIN_FILES", 2)  # parse on worker processes, as big repos do
     first = index(instance, engine, database_url, "inc", "small", project)
     assert first.metadata("code_graph")["parsed"] == 7
     edges = _edges(engine, "inc", "small")
@@ -87,7 +88,7 @@ def test_a_parser_change_re_parses_every_file_once(
 def test_a_run_killed_mid_parse_resumes_to_the_same_graph(
     sqlite_engine, sqlite_url, instance, project, code_roots, monkeypatch
 ):
-    real_parse = indexing.parse_file
+    real_parse = parsing.parse_file
     calls = []
 
     def dies_on_the_fourth_file(path, source, language):
@@ -96,14 +97,14 @@ def test_a_run_killed_mid_parse_resumes_to_the_same_graph(
             raise SystemExit("killed")  # like a kill: no handler of ours runs
         return real_parse(path, source, language)
 
-    monkeypatch.setattr(indexing, "parse_file", dies_on_the_fourth_file)
+    monkeypatch.setattr(parsing, "parse_file", dies_on_the_fourth_file)
     monkeypatch.setattr(
         indexing, "WRITE_BATCH", 1
     )  # every file its own commit, as a big run's batch
     with pytest.raises(SystemExit):
         index(instance, sqlite_engine, sqlite_url, "t", "small", project)
     assert store.get_repository(sqlite_engine, "t", "small").state == "indexing"
-    monkeypatch.setattr(indexing, "parse_file", real_parse)
+    monkeypatch.setattr(parsing, "parse_file", real_parse)
     resumed = index(instance, sqlite_engine, sqlite_url, "t", "small", project)
     assert resumed.metadata("code_graph")["parsed"] == 4  # the three before the kill are kept
     index(instance, sqlite_engine, sqlite_url, "whole", "small", project)

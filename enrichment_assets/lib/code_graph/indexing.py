@@ -32,7 +32,7 @@ from enrichment_assets.lib.code_graph.manifest import (
     hash_files,
     walk_repository,
 )
-from enrichment_assets.lib.code_graph.parsing import parse_file
+from enrichment_assets.lib.code_graph.parsing import parse_path
 from enrichment_assets.lib.code_graph.progress import ProgressLog
 from enrichment_assets.lib.code_graph.records import CodeNode, FileGraph, Reference
 from enrichment_assets.lib.code_graph.resolution import ResolvableFile, resolve_edges_counted
@@ -223,26 +223,21 @@ def _parsed_files(
     """Each job's parse, in order: in this process for a few files, else on worker processes
     (tree-sitter holds the GIL while it parses; processes use every core). Leaving the block
     early (the soft time limit) cancels what has not started."""
-    workers = workers or os.cpu_count() or 1
+    workers = workers or len(os.sched_getaffinity(0))
     if workers < 2 or len(jobs) < POOL_MIN_FILES:
-        yield (_parse_job(job) for job in jobs)
+        yield (parse_path(job) for job in jobs)
         return
-    # fork: the workers need only the parser, and start in milliseconds instead of importing.
+    # fork: the workers start in milliseconds with the parser already imported, and never run
+    # the caller's main module again (spawn and forkserver do, which breaks a script without a
+    # main guard and costs a run's process a second of imports). A worker only reads a file,
+    # parses it and returns the result: it takes no lock another thread of the parent may have
+    # held at the fork (no logging, no database, no import).
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         try:
-            yield pool.map(_parse_job, jobs, chunksize=16)
+            yield pool.map(parse_path, jobs, chunksize=16)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _parse_job(job: tuple[str, str, str]) -> tuple[str, str, str, FileGraph] | None:
-    """Read and parse one file; None if it is gone since the manifest (the next one drops it)."""
-    root, path, language = job
-    source = _read(Path(root) / path)
-    if source is None:
-        return None
-    return path, language, hashlib.sha256(source).hexdigest(), parse_file(path, source, language)
 
 
 def index_embeddings(
@@ -280,13 +275,3 @@ def edge_set_hash(edges: frozenset | set) -> str:
     for edge in sorted(edges):
         digest.update(f"{edge.kind}\0{edge.source}\0{edge.target}\n".encode())
     return digest.hexdigest()
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        # O_NOFOLLOW: a file swapped for a symlink since the manifest is not followed out.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(descriptor, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None

@@ -4,6 +4,7 @@ grammar and extractor of its language."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import replace
 
 from enrichment_assets.lib.code_graph import (
@@ -96,3 +97,18 @@ def _bounded(graph: FileGraph) -> FileGraph:
 
 def _unix_lines(text: str | None) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
+def parse_path(job: tuple[str, str, str]) -> tuple[str, str, str, FileGraph] | None:
+    """Read and parse one file of a repository: `(root, path, language)` → `(path, language,
+    sha256 of the bytes parsed, graph)`, or None if the file is gone since the manifest (the
+    next manifest drops it). Worker processes run this: it needs nothing beyond this module."""
+    root, path, language = job
+    try:
+        # O_NOFOLLOW: a file swapped for a symlink since the manifest is not followed out.
+        descriptor = os.open(os.path.join(root, path), os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor, "rb") as handle:
+            source = handle.read()
+    except OSError:
+        return None
+    return path, language, hashlib.sha256(source).hexdigest(), parse_file(path, source, language)
