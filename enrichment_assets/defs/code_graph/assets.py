@@ -16,21 +16,23 @@ import sqlalchemy.exc
 
 from enrichment_assets.defs.metadata import counts_table, table
 from enrichment_assets.defs.partitions import code_repositories
-from enrichment_assets.lib.code_graph.ids import BadRepository, check_path, split_key
+from enrichment_assets.lib.code_graph.ids import BadRepository, split_key
 from enrichment_assets.lib.code_graph.indexing import (
     Repository,
+    begin_run,
+    end_graph,
+    graph_health,
     index_embeddings,
     index_graph,
     index_manifest,
+    open_repository,
 )
 from enrichment_assets.lib.code_graph.languages import parser_fingerprint
 from enrichment_assets.lib.code_graph.progress import ProgressLog
-from enrichment_assets.lib.code_graph.registry import current_revision
 from enrichment_assets.lib.common.retry import jittered_backoff
 from enrichment_assets.resources.code_graph import CodeGraphResource
 from enrichment_assets.resources.database import DatabaseResource
 from enrichment_assets.resources.embedder import EmbedderResource
-from enrichment_assets.storage import code_graph as store
 from enrichment_assets.storage import code_graph_status as status_store
 
 GROUP = "code_graph"
@@ -77,11 +79,7 @@ def _repository(
     context: dg.AssetExecutionContext, db: DatabaseResource, code_graph_settings: CodeGraphResource
 ) -> Repository:
     tenant, repo = split_key(context.partition_key)
-    row = store.get_repository(db.engine, tenant, repo)
-    if row is None:
-        raise BadRepository(f"repository {context.partition_key} is not registered")
-    root = check_path(row.path, code_graph_settings.roots())
-    return Repository(tenant, repo, root)
+    return open_repository(db.engine, tenant, repo, code_graph_settings.roots())
 
 
 def _progress(
@@ -110,13 +108,7 @@ def code_graph_manifest(
     with legacy_retries(context):
         repository = _repository(context, db, code_graph_settings)
         progress = _progress(context, db, repository)
-        progress.start_run()
-        row = store.get_repository(db.engine, repository.tenant, repository.repo)
-        revision = current_revision(repository.root, row.source_kind)
-        store.update_repository(
-            db.engine, repository.tenant, repository.repo, state="indexing",
-            last_run_id=context.run.run_id, revision=revision,
-        )  # fmt: skip
+        begin_run(db.engine, repository, context.run.run_id, progress)
         report = index_manifest(
             db.engine,
             repository,
@@ -183,17 +175,10 @@ def code_graph(
         progress = _progress(context, db, repository)
         deadline = _deadline(context, code_graph_settings)
         report = index_graph(db.engine, repository, parser_fingerprint(), progress, deadline)
-        tenant, repo = repository.tenant, repository.repo
-        counts = status_store.counts(db.engine, tenant, repo)
-        row = store.get_repository(db.engine, tenant, repo)
-        done = {} if report.deadline_reached else {"indexed_revision": row.revision}
-        store.update_repository(
-            db.engine, tenant, repo, state="partial" if report.deadline_reached else "indexed",
-            parsed_last_run=report.parsed, last_run_id=context.run.run_id, **done,
-        )  # fmt: skip
-        dangling = status_store.dangling_edges(db.engine, tenant, repo)
-        foreign = status_store.foreign_rows(db.engine, tenant, repo)
-        leaked = status_store.rows_seen_by_another_tenant(db.engine, tenant, repo)
+        end_graph(db.engine, repository, report, context.run.run_id)
+        health = graph_health(db.engine, repository)
+        version = status_store.graph_version(db.engine, repository.tenant, repository.repo)
+    counts, foreign = health.counts, health.foreign_rows
     progress.log(f"graph: parsed {report.parsed} of {report.to_parse}, {len(report.errors)} "
                  f"errors, edges rewritten for {report.edges_rewritten} files")  # fmt: skip
     yield dg.MaterializeResult(
@@ -211,19 +196,20 @@ def code_graph(
             "errors": table(["path", "reason"], report.errors[:50]),
             **{f"{phase}_seconds": round(s, 2) for phase, s in report.seconds.items()},
         },
-        data_version=dg.DataVersion(status_store.graph_version(db.engine, tenant, repo)),
+        data_version=dg.DataVersion(version),
     )
     yield dg.AssetCheckResult(
-        check_name="no_dangling_edges", passed=dangling == 0,
-        metadata={"dangling_edges": dangling},
+        check_name="no_dangling_edges", passed=health.dangling_edges == 0,
+        metadata={"dangling_edges": health.dangling_edges},
     )  # fmt: skip
     # Two questions: does another tenant's reading see this repository (the repository layer's
     # filter, on both databases), and, on PostgreSQL, does this tenant's transaction see any
     # row of another tenant (row-level security; SQLite has none to ask).
     yield dg.AssetCheckResult(
-        check_name="tenant_isolation", passed=leaked == 0 and foreign in (0, None),
+        check_name="tenant_isolation",
+        passed=health.rows_seen_by_another_tenant == 0 and foreign in (0, None),
         metadata={
-            "rows_seen_by_another_tenant": leaked,
+            "rows_seen_by_another_tenant": health.rows_seen_by_another_tenant,
             "other_tenants_rows_visible": foreign if foreign is not None else "no RLS on SQLite",
             "enforced_by": "row-level security (FORCE) under code_graph_app"
             if foreign is not None else "the repository layer's tenant filter",

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.engine import Engine
 
+from enrichment_assets.lib.code_graph.ids import BadRepository, check_path
 from enrichment_assets.lib.code_graph.manifest import (
     Classification,
     StoredState,
@@ -35,6 +36,7 @@ from enrichment_assets.lib.code_graph.manifest import (
 from enrichment_assets.lib.code_graph.parsing import parse_path
 from enrichment_assets.lib.code_graph.progress import ProgressLog
 from enrichment_assets.lib.code_graph.records import CodeNode, FileGraph, Reference
+from enrichment_assets.lib.code_graph.registry import current_revision
 from enrichment_assets.lib.code_graph.resolution import ResolvableFile, resolve_edges_counted
 from enrichment_assets.storage import code_graph as store
 from enrichment_assets.storage import code_graph_nodes as node_store
@@ -79,6 +81,56 @@ class EmbeddingReport:
     model: str
     embedded: int
     seconds: float
+
+
+def open_repository(engine: Engine, tenant: str, repo: str, roots: list[Path]) -> Repository:
+    """The registered repository, its folder checked against `roots` again (the setting may
+    have changed since it was registered)."""
+    row = store.get_repository(engine, tenant, repo)
+    if row is None:
+        raise BadRepository(f"repository {tenant}.{repo} is not registered")
+    return Repository(tenant, repo, check_path(row.path, roots))
+
+
+def begin_run(engine: Engine, repository: Repository, run_id: str, progress: ProgressLog) -> None:
+    """A run starts: every phase waits again, and the revision it indexes is recorded."""
+    progress.start_run()
+    row = store.get_repository(engine, repository.tenant, repository.repo)
+    store.update_repository(
+        engine, repository.tenant, repository.repo, state="indexing", last_run_id=run_id,
+        revision=current_revision(repository.root, row.source_kind),
+    )  # fmt: skip
+
+
+def end_graph(engine: Engine, repository: Repository, report: GraphReport, run_id: str) -> None:
+    """The graph phase ends: `indexed` at the revision the run began with, or `partial` (the
+    soft limit stopped it; the sensor's next run goes on)."""
+    tenant, repo = repository.tenant, repository.repo
+    row = store.get_repository(engine, tenant, repo)
+    done = {} if report.deadline_reached else {"indexed_revision": row.revision}
+    store.update_repository(
+        engine, tenant, repo, state="partial" if report.deadline_reached else "indexed",
+        parsed_last_run=report.parsed, last_run_id=run_id, **done,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class GraphHealth:
+    counts: dict
+    dangling_edges: int
+    foreign_rows: int | None  # None on SQLite: no row-level security to ask
+    rows_seen_by_another_tenant: int
+
+
+def graph_health(engine: Engine, repository: Repository) -> GraphHealth:
+    """What the graph's checks judge: counts, dangling edges, and two isolation probes."""
+    tenant, repo = repository.tenant, repository.repo
+    return GraphHealth(
+        status_store.counts(engine, tenant, repo),
+        status_store.dangling_edges(engine, tenant, repo),
+        status_store.foreign_rows(engine, tenant, repo),
+        status_store.rows_seen_by_another_tenant(engine, tenant, repo),
+    )
 
 
 def index_manifest(
