@@ -299,6 +299,77 @@ near_duplicate_posts = sa.Table(
     sa.Index(None, "model", "group_post_id"),
 )
 
+# --- post graph -------------------------------------------------------------------------------
+# Channels, posts, entities, tags, links and datasets as nodes; what connects them as edges
+# (asset `post_graph`). A node is unique on (kind, key): a channel's key is `source:handle`, a
+# post's its id in `posts`, an entity's `type:canonical name` (lib/graph/keys.py), a tag's its
+# canonical text, a link's its URL, a dataset's `source:external_id`. `ref_id` is the row's id
+# in its own table (channels, posts, links, datasets) where it has one.
+graph_nodes = sa.Table(
+    "graph_nodes",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # channel|post|entity|tag|link|dataset
+    sa.Column("key", sa.String(1024), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("entity_type", sa.String(40)),  # an entity's type (PERSON, ORG, ...)
+    sa.Column("name_key", sa.String(1024)),  # an entity's or tag's canonical name, type apart
+    sa.Column("ref_id", Id),
+    sa.Column("aliases", Json),  # an entity's or tag's surface forms as written
+    sa.Column("first_seen", UTCDateTime),  # publish time of the first and last post seen
+    sa.Column("last_seen", UTCDateTime),
+    *_timestamps(),
+    sa.UniqueConstraint("kind", "key"),
+    sa.Index(None, "kind", "name_key"),
+    sa.Index(None, "kind", "ref_id"),
+)
+
+# PUBLISHED (channel → post), MENTIONS (post → entity), TAGGED (post → tag), CITES (post → link,
+# post → dataset), SAME_STORY (post → the first telling of its story) and CO_OCCURS (entity →
+# entity, lower id first; weight = posts mentioning both). Every edge but CO_OCCURS was read
+# from one post, `post_id`, published at `seen_at`: rebuilding a post replaces exactly those.
+graph_edges = sa.Table(
+    "graph_edges",
+    metadata,
+    sa.Column("id", Id, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column(
+        "source_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "target_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("weight", sa.Float, nullable=False, server_default="1"),
+    sa.Column("post_id", Id),  # no foreign key: the cleanup removes edges of deleted posts
+    sa.Column("seen_at", UTCDateTime),
+    *_timestamps(),
+    sa.UniqueConstraint("kind", "source_id", "target_id"),
+    sa.Index(None, "target_id", "kind", "source_id"),
+    sa.Index(None, "source_id"),
+    sa.Index(None, "post_id"),
+    sa.Index(None, "kind", "seen_at", "target_id"),
+)
+
+# The daily trending list (asset `entity_trends`): entities whose mentions rose most in the
+# `window_days` ending with `day`, against the window before.
+entity_trends = sa.Table(
+    "entity_trends",
+    metadata,
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("window_days", sa.Integer, nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column(
+        "node_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("entity_type", sa.String(40)),
+    sa.Column("mentions", sa.Integer, nullable=False),
+    sa.Column("previous", sa.Integer, nullable=False),
+    sa.Column("channels", sa.Integer, nullable=False),
+    *_timestamps(),
+    sa.PrimaryKeyConstraint("day", "window_days", "node_id"),
+)
+
 # --- article generation ---------------------------------------------------------------------
 # A request for an article (from the command, the UI's job or `trending_topics`); approved
 # requests get a dynamic partition named `partition_key`. `version` rises when an article is
