@@ -1,6 +1,9 @@
 """`python -m enrichment_assets.search "text" --kind post|dataset -k 10`: the nearest posts or
 datasets to a text, with their cosine similarity, under EMBEDDING_MODEL only.
 
+`--expand` (posts): each hit also brings the posts one graph hop away (the same story, shared
+entities and tags, from `post_graph`), marked with the hit they came from and why.
+
 `--kind code --tenant T [--repo R]`: the nearest code nodes (by signature and docstring) of one
 tenant's repositories; another tenant's code is never read."""
 
@@ -14,6 +17,7 @@ import numpy as np
 from enrichment_assets.lib.code_graph.ids import BadRepository, check_id
 from enrichment_assets.lib.embeddings.models import load_sentence_transformer
 from enrichment_assets.lib.embeddings.similarity import describe_hits, nearest
+from enrichment_assets.lib.graph.expand import expand_hits
 from enrichment_assets.resources.database import open_database
 from enrichment_assets.resources.embedder import canonical_model_name
 from enrichment_assets.settings import DatabaseSettings, EmbeddingsSettings, SettingsError
@@ -32,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--tenant", help="whose code to search (required with --kind code)")
     parser.add_argument("--repo", help="one repository of the tenant (default: all of them)")
     parser.add_argument("-k", type=int, default=10, help="how many results (default 10)")
+    parser.add_argument(
+        "--expand",
+        type=int,
+        nargs="?",
+        const=3,
+        default=0,
+        metavar="N",
+        help="posts: add up to N related posts per hit from the post graph (default 3)",
+    )
     parser.add_argument("--model", help="embedding model (default: EMBEDDING_MODEL)")
     parser.add_argument("--database-url", help="default: DATABASE_URL")
     return parser
@@ -49,8 +62,11 @@ def _quiet_model_loading() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.k < 1:
-        print("-k must be at least 1", file=sys.stderr)
+    if args.k < 1 or args.expand < 0:
+        print("-k must be at least 1 and --expand at least 0", file=sys.stderr)
+        return 2
+    if args.expand and args.kind != "post":
+        print("--expand follows the post graph: it needs --kind post", file=sys.stderr)
         return 2
     try:  # a bad setting or an unreachable database: one line, no traceback
         embeddings = EmbeddingsSettings.load()
@@ -94,9 +110,26 @@ def main(argv: list[str] | None = None) -> int:
                 else f"{item['source']}:{item['external_id']}"
             )
             print(f"{rank:>3}. {item['score']:.3f}  [{item['id']}] {where}  {item['title']}")
+        if args.expand:
+            _print_graph_hop(engine, [hit.entity_id for hit in hits], args.expand)
         return 0
     finally:
         engine.dispose()
+
+
+def _print_graph_hop(engine, hit_ids: list[int], per_hit: int) -> None:
+    """The posts one graph hop from the hits, each once, marked with the hit it came from."""
+    added = expand_hits(engine, hit_ids, per_hit)
+    if added is None:
+        print("(no post graph yet: materialize post_graph to expand the hits)")
+        return
+    print(f"{len(added)} more through the post graph:")
+    for item in added:
+        print(
+            f"  +  {item.score:5.2f}  [{item.post_id}] {item.channel} "
+            f"{item.published_at:%Y-%m-%d}  {item.text}"
+        )
+        print(f"     via hit #{item.via_rank}: {', '.join(item.why)}")
 
 
 def _search_code(engine, args, model: str, device: str) -> int:

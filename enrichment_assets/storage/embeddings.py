@@ -40,20 +40,29 @@ def post_text_pages(
     engine: Engine, start: datetime, end: datetime, page_rows: int
 ) -> Iterator[list[sa.Row]]:
     """Posts published in [start, end), `page_rows` at a time in (published_at, id) order:
-    id, published_at, text and the payload of the post's completed LLM enrichment (or None)."""
-    llm = post_enrichment.alias("llm")
-    query = (
-        sa.select(posts.c.id, posts.c.published_at, posts.c.text, llm.c.payload)
-        .select_from(
-            posts.outerjoin(
-                llm,
-                sa.and_(
-                    llm.c.post_id == posts.c.id,
-                    llm.c.kind == "llm",
-                    llm.c.status == "completed",
-                ),
-            )
+    id, published_at, text, and the payloads of the post's completed enrichments of kind
+    `llm` (`payload`), `tags` (`tags_payload`) and `crawl` (`crawl_payload`), each or None."""
+    kinds = {name: post_enrichment.alias(name) for name in ("llm", "tags", "crawl")}
+    joined = posts
+    for name, alias in kinds.items():
+        joined = joined.outerjoin(
+            alias,
+            sa.and_(
+                alias.c.post_id == posts.c.id,
+                alias.c.kind == name,
+                alias.c.status == "completed",
+            ),
         )
+    query = (
+        sa.select(
+            posts.c.id,
+            posts.c.published_at,
+            posts.c.text,
+            kinds["llm"].c.payload,
+            kinds["tags"].c.payload.label("tags_payload"),
+            kinds["crawl"].c.payload.label("crawl_payload"),
+        )
+        .select_from(joined)
         .where(posts.c.published_at >= start, posts.c.published_at < end)
         .order_by(posts.c.published_at, posts.c.id)
         .limit(page_rows)

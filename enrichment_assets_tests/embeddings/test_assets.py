@@ -203,11 +203,25 @@ def test_embeddings_follow_upstream_changes_on_past_days_too():
     )
     def enrichments_stub() -> None: ...
 
+    @dg.asset(partitions_def=post_embeddings.partitions_def, name="post_tags", deps=["posts"])
+    def tags_stub() -> None: ...
+
+    @dg.asset(partitions_def=post_embeddings.partitions_def, name="post_crawls", deps=["posts"])
+    def crawls_stub() -> None: ...
+
     @dg.asset(name="hf_datasets")
     def catalog_stub() -> None: ...
 
     definitions = dg.Definitions(
-        assets=[posts_stub, enrichments_stub, catalog_stub, post_embeddings, dataset_embeddings],
+        assets=[
+            posts_stub,
+            enrichments_stub,
+            tags_stub,
+            crawls_stub,
+            catalog_stub,
+            post_embeddings,
+            dataset_embeddings,
+        ],
         resources={"db": DatabaseResource(), "embedder": EmbedderResource()},
     )
     with dg.instance_for_test() as instance:
@@ -221,6 +235,16 @@ def test_embeddings_follow_upstream_changes_on_past_days_too():
         second = dg.evaluate_automation_conditions(
             defs=definitions, instance=instance, cursor=first.cursor
         )
+        # Tags and crawls of that day were never materialized: the vectors do not wait for them.
         assert second.get_requested_partitions(dg.AssetKey("post_embeddings")) == {"2024-05-01"}
         # Other catalog assets were never materialized: the vectors follow the one that was.
         assert second.get_num_requested(dg.AssetKey("dataset_embeddings")) == 1
+
+        # A day whose enrichment is missing waits for it.
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key="posts", partition="2024-05-02")
+        )
+        third = dg.evaluate_automation_conditions(
+            defs=definitions, instance=instance, cursor=second.cursor
+        )
+        assert "2024-05-02" not in third.get_requested_partitions(dg.AssetKey("post_embeddings"))

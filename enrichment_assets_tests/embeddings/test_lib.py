@@ -18,7 +18,9 @@ from enrichment_assets.lib.embeddings.sync import (
     bytes_to_vector,
     dataset_embedding_text,
     keywords_from_payload,
+    page_titles_from_payload,
     post_embedding_text,
+    tags_from_payload,
     vector_to_bytes,
 )
 from enrichment_assets.resources.embedder import canonical_model_name
@@ -31,6 +33,30 @@ def test_post_text_is_led_by_keywords_and_normalised():
     )
     assert post_embedding_text("Rates rise", None) == "Rates rise"
     assert post_embedding_text("   ", ["keywords", "alone"]) == ""
+
+
+def test_post_text_leads_with_keywords_tags_and_the_titles_of_pages_read():
+    assert (
+        post_embedding_text(
+            "Rates rise", ["rates"], ["central bank", " "], ["Bank raises rates", ""]
+        )
+        == "Keywords: rates. Tags: central bank. Linked: Bank raises rates. Rates rise"
+    )
+    assert post_embedding_text("", ["rates"], ["tag"], ["Title"]) == ""
+
+
+def test_tags_and_page_titles_are_read_only_from_well_formed_payloads():
+    assert tags_from_payload({"tags": ["ai", 3, {"x": 1}]}) == ["ai", "3"]
+    assert tags_from_payload({"tags": "ai"}) == []
+    assert tags_from_payload(None) == []
+    pages = [
+        {"title": "Read", "text": "body"},
+        {"title": "Not read", "text": ""},
+        {"title": None, "text": "body"},
+        "not a page",
+    ]
+    assert page_titles_from_payload({"pages": pages}) == ["Read"]
+    assert page_titles_from_payload({"pages": "x"}) == []
 
 
 def test_long_text_is_capped_so_the_keywords_survive():

@@ -113,6 +113,34 @@ def test_a_keywords_row_that_is_not_completed_is_ignored(engine, embedder):
     assert encoder.texts == [RATES]
 
 
+def test_new_tags_or_a_crawled_title_re_embed_the_post(engine, embedder):
+    post = insert_post(engine, RATES, external_id="1")
+    encoder = CountingEncoder(embedder)
+    sync_embeddings(engine, DAY, embedder.model, encoder)
+    pages = [
+        {"url": "https://a.example/1", "outcome": "ok", "title": "Rates up", "text": "Body."},
+        {"url": "https://a.example/2", "outcome": "error", "title": "Not read", "text": ""},
+    ]
+    with engine.begin() as connection:
+        connection.execute(
+            post_enrichment.insert(),
+            [
+                {"post_id": post, "kind": "tags", "status": "completed",
+                 "payload": {"tags": ["central bank", "inflation"]}},
+                {"post_id": post, "kind": "crawl", "status": "completed",
+                 "payload": {"pages": pages}},
+            ],
+        )  # fmt: skip
+    encoder.texts.clear()
+    report = sync_embeddings(engine, DAY, embedder.model, encoder)
+    assert report.encoded == 1
+    assert encoder.texts == [f"Tags: central bank, inflation. Linked: Rates up. {RATES}"]
+
+    # The same tags and titles again: nothing to encode.
+    encoder.texts.clear()
+    assert sync_embeddings(engine, DAY, embedder.model, encoder).encoded == 0
+
+
 def test_posts_outside_the_window_are_left_alone(engine, embedder):
     insert_post(engine, RATES, external_id="in")
     outside = insert_post(

@@ -30,6 +30,14 @@ from enrichment_assets.resources.embedder import EmbedderResource
 _follow_any_day = dg.AutomationCondition.eager().without(
     dg.AutomationCondition.in_latest_time_window()
 )
+# A post's vector leads with its tags and the titles of the pages it links to, when they exist:
+# a day whose tags or crawls are missing (a crawl that failed, tags not configured) still gets
+# its vectors, which follow when tags or crawls arrive.
+_OPTIONAL_FOR_VECTORS = dg.AssetSelection.assets("post_tags", "post_crawls")
+_follow_posts_any_day = (
+    _follow_any_day.without(~dg.AutomationCondition.any_deps_missing())
+    & ~dg.AutomationCondition.any_deps_missing().ignore(_OPTIONAL_FOR_VECTORS)
+).with_label("eager on any day; tags and crawls optional")
 # The catalog assets may be partitioned (by source or day); one missing partition upstream
 # must not hold the whole catalog's vectors back.
 _follow_catalog = dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
@@ -98,10 +106,10 @@ def _sync_metadata(report: SyncReport, embedder: EmbedderResource) -> dict:
 @dg.asset(
     partitions_def=posts_daily,
     backfill_policy=posts_backfill_policy,
-    deps=["posts", "post_enrichments"],
+    deps=["posts", "post_enrichments", "post_tags", "post_crawls"],
     group_name="embeddings",
     kinds={"python", "sentence_transformers"},
-    automation_condition=_follow_any_day,
+    automation_condition=_follow_posts_any_day,
     check_specs=[_check("post_embeddings")],
     retry_policy=DATABASE_RETRY,
 )
@@ -112,7 +120,8 @@ def post_embeddings(
     embedder: EmbedderResource,
 ) -> dg.MaterializeResult:
     """One vector per post published in the partition's days, under EMBEDDING_MODEL: the post
-    text led by its LLM keywords where enrichment produced them. Only texts whose hash changed
+    text led by its LLM keywords, its tags and the titles of the pages it links to, where they
+    exist. Only texts whose hash changed
     under this model are encoded; vectors of deleted posts are removed."""
     window = context.partition_time_window
     source = PostSource(window.start, window.end)

@@ -62,17 +62,29 @@ def _cap(text: str) -> str:
     return normalize_text(text)[:MAX_TEXT_CHARS].strip()
 
 
-def post_embedding_text(text: str | None, keywords: Sequence[Any] | None = None) -> str:
-    """A post's text, led by its LLM keywords where it has them.
+def post_embedding_text(
+    text: str | None,
+    keywords: Sequence[Any] | None = None,
+    tags: Sequence[Any] | None = None,
+    page_titles: Sequence[Any] | None = None,
+) -> str:
+    """A post's text, led by its LLM keywords, its tags and the titles of the pages it links
+    to, where it has them.
 
-    Keywords go first so a long post cannot push them past the model's input limit."""
+    These go first so a long post cannot push them past the model's input limit; a change to
+    any of them changes the text's hash, so the post is encoded again."""
     body = normalize_text(text or "")
     if not body:
         return ""  # keywords alone are not the post: nothing to embed
-    words = [normalize_text(str(word)) for word in keywords or [] if str(word).strip()]
-    if words:
-        body = f"Keywords: {', '.join(words)}. {body}"
-    return _cap(body)
+    lead = []
+    for label, words in (("Keywords", keywords), ("Tags", tags)):
+        kept = [normalize_text(str(word)) for word in words or [] if str(word).strip()]
+        if kept:
+            lead.append(f"{label}: {', '.join(kept)}.")
+    titles = [normalize_text(str(title)) for title in page_titles or [] if str(title).strip()]
+    if titles:
+        lead.append(f"Linked: {'; '.join(titles)}.")
+    return _cap(" ".join([*lead, body]))
 
 
 def dataset_embedding_text(
@@ -87,14 +99,32 @@ def dataset_embedding_text(
     return _cap(" ".join(part for part in parts if part))
 
 
+def _strings(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [str(item) for item in value if isinstance(item, str | int | float)]
+
+
 def keywords_from_payload(payload: Any) -> list[str]:
     """`payload["keywords"]` of a completed LLM enrichment, if it is a list; else nothing."""
-    if not isinstance(payload, dict):
+    return _strings(payload.get("keywords")) if isinstance(payload, dict) else []
+
+
+def tags_from_payload(payload: Any) -> list[str]:
+    """`payload["tags"]` of a completed tags enrichment, if it is a list; else nothing."""
+    return _strings(payload.get("tags")) if isinstance(payload, dict) else []
+
+
+def page_titles_from_payload(payload: Any) -> list[str]:
+    """The titles of the pages a completed crawl read (`payload["pages"][i]["title"]`)."""
+    pages = payload.get("pages") if isinstance(payload, dict) else None
+    if not isinstance(pages, list):
         return []
-    keywords = payload.get("keywords")
-    if not isinstance(keywords, list):
-        return []
-    return [str(word) for word in keywords if isinstance(word, str | int | float)]
+    return [
+        page["title"]
+        for page in pages
+        if isinstance(page, dict) and isinstance(page.get("title"), str) and page.get("text")
+    ]
 
 
 # --- sources ----------------------------------------------------------------------------------
@@ -120,7 +150,8 @@ class EmbeddingSource(Protocol):
 
 @dataclass(frozen=True)
 class PostSource:
-    """Posts published in [start, end), with their completed LLM keywords."""
+    """Posts published in [start, end), with their completed keywords, tags and linked
+    page titles."""
 
     start: datetime
     end: datetime
@@ -130,7 +161,13 @@ class PostSource:
         for rows in store.post_text_pages(engine, self.start, self.end, page_rows):
             yield [
                 SourceText(
-                    row.id, post_embedding_text(row.text, keywords_from_payload(row.payload))
+                    row.id,
+                    post_embedding_text(
+                        row.text,
+                        keywords_from_payload(row.payload),
+                        tags_from_payload(row.tags_payload),
+                        page_titles_from_payload(row.crawl_payload),
+                    ),
                 )
                 for row in rows
             ]
