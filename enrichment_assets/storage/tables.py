@@ -344,7 +344,9 @@ graph_edges = sa.Table(
     sa.Column("seen_at", UTCDateTime),
     *_timestamps(),
     sa.UniqueConstraint("kind", "source_id", "target_id"),
-    sa.Index(None, "target_id", "kind", "source_id"),
+    # The newest edges into a node are one index read (related's capped fan-out, an entity's
+    # newest posts, posts by day), and the rows themselves are never visited.
+    sa.Index(None, "target_id", "kind", "seen_at", "source_id"),
     sa.Index(None, "source_id"),
     sa.Index(None, "post_id"),
     sa.Index(None, "kind", "seen_at", "target_id"),

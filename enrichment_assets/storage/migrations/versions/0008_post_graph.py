@@ -73,9 +73,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        op.f("ix_graph_edges_target_id_kind_source_id"),
+        op.f("ix_graph_edges_target_id_kind_seen_at_source_id"),
         "graph_edges",
-        ["target_id", "kind", "source_id"],
+        ["target_id", "kind", "seen_at", "source_id"],
     )
     op.create_index(op.f("ix_graph_edges_source_id"), "graph_edges", ["source_id"])
     op.create_index(op.f("ix_graph_edges_post_id"), "graph_edges", ["post_id"])
@@ -113,7 +113,7 @@ def downgrade() -> None:
         "ix_graph_edges_kind_seen_at_target_id",
         "ix_graph_edges_post_id",
         "ix_graph_edges_source_id",
-        "ix_graph_edges_target_id_kind_source_id",
+        "ix_graph_edges_target_id_kind_seen_at_source_id",
     ):
         op.drop_index(op.f(index), table_name="graph_edges")
     op.drop_table("graph_edges")
