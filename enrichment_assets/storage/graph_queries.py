@@ -74,23 +74,49 @@ def topics_of(connection: Connection, node_id: int) -> list[Row]:
     ).all()
 
 
-def posts_sharing(
-    connection: Connection, topics: Sequence[tuple[int, str]], exclude: int, fanout: int
+def best_sharing(
+    connection: Connection,
+    topics: Sequence[tuple[int, str, float]],
+    exclude: int,
+    fanout: int,
+    limit: int,
 ) -> list[Row]:
-    """(target_id, source_id) for the posts pointing to each of `topics` ((node id, edge kind)),
-    at most `fanout` per topic, newest post node first (ids grow with time)."""
+    """(node id, score) of the `limit` post nodes with the highest sum of `gain` over the
+    `topics` ((node id, edge kind, gain)) they point to, best first. Each topic is read
+    through at most `fanout` of its posts, newest post node first (ids grow with time)."""
     if not topics:
         return []
     parts = [
-        sa.select(edges.c.target_id, edges.c.source_id)
+        sa.select(edges.c.source_id, sa.literal(gain, sa.Float).label("gain"))
         .where(edges.c.target_id == target, edges.c.kind == kind, edges.c.source_id != exclude)
         .order_by(edges.c.source_id.desc())
         .limit(fanout)
         .subquery()
-        for target, kind in topics
+        for target, kind, gain in topics
     ]
-    union = sa.union_all(*(sa.select(part.c.target_id, part.c.source_id) for part in parts))
-    return connection.execute(union).all()
+    shared = sa.union_all(*(sa.select(part.c.source_id, part.c.gain) for part in parts)).subquery()
+    score = sa.func.sum(shared.c.gain)
+    return connection.execute(
+        sa.select(shared.c.source_id, score.label("score"))
+        .group_by(shared.c.source_id)
+        .order_by(score.desc(), shared.c.source_id.desc())
+        .limit(limit)
+    ).all()
+
+
+def topic_edges(
+    connection: Connection, node_ids: Sequence[int], topic_ids: Sequence[int]
+) -> list[Row]:
+    """(source_id, target_id) of the MENTIONS and TAGGED edges from `node_ids` to `topic_ids`."""
+    if not node_ids or not topic_ids:
+        return []
+    return connection.execute(
+        sa.select(edges.c.source_id, edges.c.target_id).where(
+            edges.c.source_id.in_(list(node_ids)),
+            edges.c.kind.in_(TOPIC_EDGES),
+            edges.c.target_id.in_(list(topic_ids)),
+        )
+    ).all()
 
 
 def story_of(connection: Connection, node_id: int) -> list[int]:
@@ -170,12 +196,21 @@ def mention_counts(connection: Connection, node_ids: Sequence[int]) -> dict[int,
 
 
 def mentioning_posts(connection: Connection, node_ids: Sequence[int], limit: int) -> list[Row]:
-    """(post id, published_at) of the posts mentioning any of `node_ids`, newest first."""
-    latest = sa.func.max(edges.c.seen_at)
+    """(post id, published_at) of the `limit` newest posts mentioning any of `node_ids`: the
+    newest `limit` edges of each node first (an index range each), then merged."""
+    parts = [
+        sa.select(edges.c.source_id, edges.c.seen_at)
+        .where(edges.c.target_id == node_id, edges.c.kind == "MENTIONS")
+        .order_by(edges.c.seen_at.desc(), edges.c.source_id.desc())
+        .limit(limit)
+        .subquery()
+        for node_id in node_ids
+    ]
+    newest = sa.union_all(*(sa.select(p.c.source_id, p.c.seen_at) for p in parts)).subquery()
+    latest = sa.func.max(newest.c.seen_at)
     return connection.execute(
         sa.select(nodes.c.ref_id, latest.label("seen_at"))
-        .join_from(edges, nodes, nodes.c.id == edges.c.source_id)
-        .where(*_mentions_of(node_ids))
+        .join_from(newest, nodes, nodes.c.id == newest.c.source_id)
         .group_by(nodes.c.ref_id)
         .order_by(latest.desc(), nodes.c.ref_id.desc())
         .limit(limit)
@@ -183,9 +218,12 @@ def mentioning_posts(connection: Connection, node_ids: Sequence[int], limit: int
 
 
 def mentions_by_day(connection: Connection, node_ids: Sequence[int]) -> list[tuple[str, int]]:
+    """(YYYY-MM-DD, posts) of the posts mentioning `node_ids`, by UTC day, oldest first."""
     day = _utc_day(connection, edges.c.seen_at)
+    # One node's MENTIONS are one per post: counting rows is counting posts.
+    posts = sa.func.count() if len(node_ids) == 1 else sa.func.count(sa.distinct(edges.c.source_id))
     rows = connection.execute(
-        sa.select(day.label("day"), sa.func.count(sa.distinct(edges.c.source_id)))
+        sa.select(day.label("day"), posts)
         .where(*_mentions_of(node_ids))
         .group_by(day)
         .order_by(day)
@@ -199,31 +237,47 @@ def count_mentioning_posts(connection: Connection, node_ids: Sequence[int]) -> i
     ).scalar_one()
 
 
-def mentioning_channels(connection: Connection, node_ids: Sequence[int]) -> list[Row]:
+def mentioning_channels(
+    connection: Connection, node_ids: Sequence[int]
+) -> list[tuple[str, str, int]]:
     """(label, key, posts) of the channels that published posts mentioning `node_ids`, most
-    posts first (channels are few: all of them)."""
+    posts first (channels are few: all of them). Counted per channel node before the labels
+    are joined, so a popular entity's posts meet the PUBLISHED edges in one hash join."""
+    mentioning = sa.select(edges.c.source_id).where(*_mentions_of(node_ids)).distinct().subquery()
     published = edges.alias("published")
-    channel = nodes.alias("channel")
-    count = sa.func.count(sa.distinct(edges.c.source_id))
-    return connection.execute(
-        sa.select(channel.c.label, channel.c.key, count.label("posts"))
-        .select_from(
-            edges.join(
-                published,
-                sa.and_(
-                    published.c.target_id == edges.c.source_id, published.c.kind == "PUBLISHED"
-                ),
-            ).join(channel, channel.c.id == published.c.source_id)
+    per_channel = (
+        sa.select(published.c.source_id.label("channel_id"), sa.func.count().label("posts"))
+        .join_from(
+            mentioning,
+            published,
+            sa.and_(
+                published.c.target_id == mentioning.c.source_id, published.c.kind == "PUBLISHED"
+            ),
         )
-        .where(*_mentions_of(node_ids))
-        .group_by(channel.c.id, channel.c.label, channel.c.key)
-        .order_by(count.desc(), channel.c.label, channel.c.key)
-    ).all()
+        .group_by(published.c.source_id)
+        .subquery()
+    )
+    counts = connection.execute(sa.select(per_channel)).all()
+    # Labels in a second read by primary key: joined, PostgreSQL expects a row per post (it
+    # reads every node, or compiles the query) for the few channels there are.
+    labels = {
+        row.id: row
+        for row in connection.execute(
+            sa.select(nodes.c.id, nodes.c.label, nodes.c.key).where(
+                nodes.c.id.in_([row.channel_id for row in counts])
+            )
+        )
+    }
+    found = [
+        (labels[row.channel_id].label, labels[row.channel_id].key, row.posts) for row in counts
+    ]
+    return sorted(found, key=lambda row: (-row[2], row[0], row[1]))
 
 
 def co_occurring(connection: Connection, node_ids: Sequence[int], limit: int) -> list[Row]:
     """(label, entity_type, weight) of the entities sharing posts with `node_ids` (CO_OCCURS in
-    either direction, summed over the matched nodes), heaviest first."""
+    either direction, summed over the matched nodes), heaviest first, ties by node id (first
+    seen first); summed and cut before the labels are joined."""
     ids = list(node_ids)
     outgoing = sa.select(edges.c.target_id.label("other"), edges.c.weight).where(
         edges.c.kind == "CO_OCCURS", edges.c.source_id.in_(ids)
@@ -233,13 +287,18 @@ def co_occurring(connection: Connection, node_ids: Sequence[int], limit: int) ->
     )
     pairs = sa.union_all(outgoing, incoming).subquery()
     weight = sa.func.sum(pairs.c.weight)
-    return connection.execute(
-        sa.select(nodes.c.label, nodes.c.entity_type, weight.label("weight"))
-        .join_from(pairs, nodes, nodes.c.id == pairs.c.other)
+    best = (
+        sa.select(pairs.c.other, weight.label("weight"))
         .where(pairs.c.other.not_in(ids))
-        .group_by(nodes.c.id, nodes.c.label, nodes.c.entity_type)
-        .order_by(weight.desc(), nodes.c.label, nodes.c.id)
+        .group_by(pairs.c.other)
+        .order_by(weight.desc(), pairs.c.other)
         .limit(limit)
+        .subquery()
+    )
+    return connection.execute(
+        sa.select(nodes.c.label, nodes.c.entity_type, best.c.weight)
+        .join_from(best, nodes, nodes.c.id == best.c.other)
+        .order_by(best.c.weight.desc(), best.c.other)
     ).all()
 
 

@@ -87,10 +87,11 @@ def test_entity_report_by_any_spelling(engine, graph):
         {"title": "Kyiv Wire", "handle": "kyiv_wire", "posts": 1},
     ]
     assert report.posts_by_day == [(date(2024, 5, 1), 2), (date(2024, 5, 3), 1)]
+    # Equal weights: the node made first (handmade.ENTITIES' order) first.
     assert report.co_occurring == [
         {"label": "GPT-5", "type": "PRODUCT", "weight": 1.0},
-        {"label": "Kyiv", "type": "LOC", "weight": 1.0},
         {"label": "Sam Altman", "type": "PERSON", "weight": 1.0},
+        {"label": "Kyiv", "type": "LOC", "weight": 1.0},
     ]
 
 

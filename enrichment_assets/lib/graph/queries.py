@@ -85,40 +85,47 @@ def related_posts(engine: Engine, post_id: int, limit: int = 10) -> list[Related
         if node is None:
             raise UnknownPost(f"post {post_id} is not in the graph (materialize post_graph)")
         total = max(repository.count_nodes(connection, "post"), 1)
-        topics = repository.topics_of(connection, node.id)
-        shared = repository.posts_sharing(
-            connection, [(t.target_id, t.kind) for t in topics], node.id, FANOUT
+        rows = repository.topics_of(connection, node.id)
+        topics = {
+            topic.target_id: (
+                KIND_WEIGHTS[topic.kind] * math.log1p(total / max(topic.degree, 1)),
+                _topic_name(topic.kind, topic.label, topic.entity_type),
+            )
+            for topic in rows
+        }
+        # A deleted post's node (before the cleanup) has no card: take a few spare.
+        spare = limit * 2 + 10
+        best = repository.best_sharing(
+            connection,
+            [(t.target_id, t.kind, topics[t.target_id][0]) for t in rows],
+            node.id,
+            FANOUT,
+            spare,
         )
-        story = repository.story_of(connection, node.id)
-        scores: dict[int, float] = defaultdict(float)
+        story = set(repository.story_of(connection, node.id))
+        candidates = sorted({row.source_id for row in best} | story)
+        # Scores and reasons from the candidates' own edges: exact even where a topic's
+        # fan-out was cut.
         reasons: dict[int, list[tuple[float, str]]] = defaultdict(list)
-        by_topic = {t.target_id: t for t in topics}
-        for target_id, other in shared:
-            topic = by_topic[target_id]
-            gain = KIND_WEIGHTS[topic.kind] * math.log1p(total / max(topic.degree, 1))
-            scores[other] += gain
-            reasons[other].append((gain, _topic_name(topic.kind, topic.label, topic.entity_type)))
+        for source, target in repository.topic_edges(connection, candidates, list(topics)):
+            reasons[source].append(topics[target])
         for other in story:
-            scores[other] += STORY_WEIGHT
             reasons[other].append((STORY_WEIGHT, "same story"))
-        # Cards for the best candidates only; a deleted post's node (before the cleanup) is
-        # skipped, so take a few spare.
-        best = sorted(scores, key=lambda other: (-scores[other], -other))[: limit * 2 + 10]
-        cards = {card.id: card for card in repository.post_cards(connection, best)}
+        cards = {card.id: card for card in repository.post_cards(connection, candidates)}
     found = []
-    for other in best:
+    for other in candidates:
         card = cards.get(other)
-        if card is None:
+        if card is None or not reasons[other]:
             continue
-        why = [text for _, text in sorted(reasons[other], key=lambda r: (-r[0], r[1]))]
+        ordered = sorted(reasons[other], key=lambda reason: (-reason[0], reason[1]))
         found.append(
             RelatedPost(
                 post_id=card.ref_id if card.ref_id is not None else int(card.key),
-                score=round(scores[other], 6),
+                score=round(sum(gain for gain, _ in ordered), 6),
                 channel=card.channel,
                 published_at=card.first_seen,
                 text=_one_line(card.label),
-                why=why,
+                why=[text for _, text in ordered],
             )
         )
     epoch = datetime.min.replace(tzinfo=UTC)
@@ -141,7 +148,11 @@ def entity_report(
             return None
         ids = [row.id for row in matched]
         counts = repository.mention_counts(connection, ids)
-        post_count = repository.count_mentioning_posts(connection, ids)
+        post_count = (
+            repository.count_mentioning_posts(connection, ids)
+            if len(ids) > 1
+            else counts.get(ids[0], 0)
+        )
         posts = repository.mentioning_posts(connection, ids, limit)
         by_day = repository.mentions_by_day(connection, ids)
         channels = repository.mentioning_channels(connection, ids)
@@ -167,8 +178,8 @@ def entity_report(
         matches=matches,
         post_count=post_count,
         channels=[
-            {"title": row.label, "handle": row.key.split(":", 1)[-1], "posts": row.posts}
-            for row in channels
+            {"title": label, "handle": key.split(":", 1)[-1], "posts": posts}
+            for label, key, posts in channels
         ],
         posts=[row.ref_id for row in posts],
         posts_by_day=[(date.fromisoformat(day), count) for day, count in by_day],
