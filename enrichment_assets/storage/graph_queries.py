@@ -1,5 +1,5 @@
-"""The post graph's reads: every SQL statement of `lib/graph/queries.py` and `lib/graph/export.py`,
-and the write of the trending list (`entity_trends`).
+"""The post graph's questions: every SQL statement of `lib/graph/queries.py`, and the write of
+the trending list (`entity_trends`). The export's reads are in storage/graph_export.py.
 
 Each read is shaped for an index of `graph_edges` (tables.py): a node's in-edges by
 (target_id, kind, source_id), its out-edges by source_id, a window of MENTIONS by
@@ -10,7 +10,7 @@ any other.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -395,44 +395,3 @@ def stored_trends(engine: Engine, day: date, window_days: int) -> list[Row]:
             .where(entity_trends.c.day == day, entity_trends.c.window_days == window_days)
             .order_by(entity_trends.c.rank)
         ).all()
-
-
-# --- export -----------------------------------------------------------------------------------
-
-
-def _pages(engine: Engine, query, key, page_rows: int) -> Iterator[list[Row]]:
-    """Rows of `query` in `key` order, a page per short read (keyset on `key`)."""
-    after = None
-    while True:
-        page_query = query if after is None else query.where(key > after)
-        with reading(engine) as connection:
-            rows = connection.execute(page_query.order_by(key).limit(page_rows)).all()
-        if not rows:
-            return
-        yield rows
-        if len(rows) < page_rows:
-            return
-        after = rows[-1].id
-
-
-def node_pages(engine: Engine, page_rows: int = 5000) -> Iterator[list[Row]]:
-    query = sa.select(
-        nodes.c.id,
-        nodes.c.kind,
-        nodes.c.key,
-        nodes.c.label,
-        nodes.c.entity_type,
-        nodes.c.name_key,
-        nodes.c.ref_id,
-        nodes.c.aliases,
-        nodes.c.first_seen,
-        nodes.c.last_seen,
-    )
-    return _pages(engine, query, nodes.c.id, page_rows)
-
-
-def edge_pages(engine: Engine, page_rows: int = 5000) -> Iterator[list[Row]]:
-    query = sa.select(
-        edges.c.id, edges.c.kind, edges.c.source_id, edges.c.target_id, edges.c.weight
-    )
-    return _pages(engine, query, edges.c.id, page_rows)
