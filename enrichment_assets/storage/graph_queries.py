@@ -83,13 +83,13 @@ def best_sharing(
 ) -> list[Row]:
     """(node id, score) of the `limit` post nodes with the highest sum of `gain` over the
     `topics` ((node id, edge kind, gain)) they point to, best first. Each topic is read
-    through at most `fanout` of its posts, newest post node first (ids grow with time)."""
+    through at most `fanout` of its posts, the newest first."""
     if not topics:
         return []
     parts = [
         sa.select(edges.c.source_id, sa.literal(gain, sa.Float).label("gain"))
         .where(edges.c.target_id == target, edges.c.kind == kind, edges.c.source_id != exclude)
-        .order_by(edges.c.source_id.desc())
+        .order_by(edges.c.seen_at.desc(), edges.c.source_id.desc())
         .limit(fanout)
         .subquery()
         for target, kind, gain in topics

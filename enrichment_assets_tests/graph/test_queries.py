@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from enrichment_assets.lib.graph import queries
 from enrichment_assets.lib.graph.queries import (
     STORY_WEIGHT,
     UnknownPost,
@@ -64,6 +65,16 @@ def test_related_by_entity_and_tag(engine, graph):
         ("p5", ["entity Kyiv (LOC)"]),
     ]
     assert [r.score for r in found] == pytest.approx([KYIV + POLITICS, KYIV])
+
+
+def test_a_popular_topic_is_read_through_its_newest_posts(engine, graph, monkeypatch):
+    monkeypatch.setattr(queries, "FANOUT", 1)
+    found = related_posts(engine, graph.post["p1"])
+    ids = {value: name for name, value in graph.post.items()}
+    # One post per topic: OpenAI and ai reach p5 only (their newest), GPT-5 p3; p2 is cut.
+    # The candidates' scores are still exact: p5 has OpenAI and ai.
+    assert [ids[r.post_id] for r in found] == ["p3", "p6", "p5"]
+    assert found[2].score == pytest.approx(OPENAI + AI)
 
 
 def test_a_post_without_a_node_is_unknown(engine, graph):

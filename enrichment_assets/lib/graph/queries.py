@@ -5,10 +5,11 @@ command (`python -m enrichment_assets.graph`) and by the `entity_trends` asset.
 `related_posts` scores another post by what it shares with this one: each shared entity or tag
 adds its kind's weight times its idf, log(1 + posts / posts carrying it), so a rare entity
 counts far more than "ai"; being told as the same story (SAME_STORY, the whole story within
-four hops) adds STORY_WEIGHT, more than any plausible sum of shared topics. A topic carried by
-more than FANOUT posts contributes through its FANOUT newest posts only: its idf is then
-small (≤ log(1 + posts / FANOUT)), and reading all of its posts would make one query about the
-most common entity cost as much as all others together.
+four hops) adds STORY_WEIGHT, more than any plausible sum of shared topics. Candidates are
+found through each topic's FANOUT newest posts only, then scored exactly: a post sharing only
+topics carried by more than FANOUT posts, and not among their newest, is missed. Such topics
+have a small idf (≤ log(1 + posts / FANOUT)), and reading all of their posts would make one
+question about the most common entity cost as much as all others together.
 """
 
 from __future__ import annotations
