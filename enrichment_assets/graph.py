@@ -169,7 +169,18 @@ def _trending(engine, args) -> int:
                 "start": before.date().isoformat(),
                 "end": (start.date() - timedelta(days=1)).isoformat(),
             },
-            "trends": [{**vars(t), "type": t.entity_type} for t in trends],
+            "trends": [
+                {
+                    "node_id": t.node_id,
+                    "label": t.label,
+                    "type": t.entity_type,
+                    "mentions": t.mentions,
+                    "previous": t.previous,
+                    "rise": t.rise,
+                    "channels": t.channels,
+                }
+                for t in trends
+            ],
         }
         print(json.dumps(document, ensure_ascii=False))
         return 0
