@@ -135,8 +135,20 @@ def _entity(engine, args) -> int:
         return 0
     kinds = ", ".join(f"{m['key']} ({m['posts']})" for m in report.matches)
     print(f"{report.label}: {report.post_count} posts; {kinds}")
-    print("channels: " + ", ".join(f"{c['title']} ({c['posts']})" for c in report.channels))
-    print("posts by day: " + ", ".join(f"{d} {n}" for d, n in report.posts_by_day))
+    shown = report.channels[: args.limit]
+    more = len(report.channels) - len(shown)
+    print(
+        "channels: "
+        + ", ".join(f"{c['title']} ({c['posts']})" for c in shown)
+        + (f", and {more} more" if more > 0 else "")
+    )
+    days = report.posts_by_day[-args.limit :]
+    earlier = len(report.posts_by_day) - len(days)
+    print(
+        "posts by day: "
+        + (f"({earlier} earlier days, see --json) " if earlier > 0 else "")
+        + ", ".join(f"{d} {n}" for d, n in days)
+    )
     print("newest posts: " + ", ".join(str(post_id) for post_id in report.posts))
     together = [f"{c['label']} ({c['type']}) {c['weight']:g}" for c in report.co_occurring]
     print("co-occurring: " + (", ".join(together) or "none"))

@@ -63,6 +63,12 @@ def test_entity_json_lists_channel_titles_and_post_ids(graph, database_url, caps
     status, out, _ = run(capsys, "entity", "apple", "--database-url", database_url)
     assert status == 0
     assert out.splitlines()[0] == "Apple: 2 posts; ORG:apple (2), PRODUCT:apple (1)"
+    status, out, _ = run(capsys, "entity", "openai", "--limit", "1", "--database-url", database_url)
+    assert out.splitlines()[1:4] == [
+        "channels: Odesa News (2), and 1 more",
+        "posts by day: (1 earlier days, see --json) 2024-05-03 1",
+        f"newest posts: {graph.post['p5']}",
+    ]
 
 
 def test_trending_json_and_text(graph, database_url, capsys):
