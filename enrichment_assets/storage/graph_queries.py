@@ -1,11 +1,12 @@
 """The post graph's questions: every SQL statement of `lib/graph/queries.py`, and the write of
 the trending list (`entity_trends`). The export's reads are in storage/graph_export.py.
 
-Each read is shaped for an index of `graph_edges` (tables.py): a node's in-edges by
-(target_id, kind, source_id), its out-edges by source_id, a window of MENTIONS by
-(kind, seen_at, target_id). Edges of a popular entity or tag are read newest post first and
-capped (`fanout`), so `related` costs the same for a post about the most common entity as for
-any other.
+Each read is shaped for an index of `graph_edges` (tables.py): a node's in-edges of one kind
+by target_id and kind (newest first, a range of the index once it holds seen_at after kind),
+its out-edges by source_id, a window of MENTIONS by (kind, seen_at, target_id). Edges of a
+popular entity or tag are read newest post first and capped (`fanout`), so `related` costs
+about the same for a post about the most common entity as for any other; lists are counted
+and cut before labels are joined.
 """
 
 from __future__ import annotations
