@@ -23,9 +23,7 @@ class ExpandedPost:
     via_rank: int  # 1-based rank of the hit it came from
 
 
-def expand_hits(
-    engine: Engine, hit_ids: Sequence[int], per_hit: int
-) -> list[ExpandedPost] | None:
+def expand_hits(engine: Engine, hit_ids: Sequence[int], per_hit: int) -> list[ExpandedPost] | None:
     """Up to `per_hit` related posts for each hit, best hit first, never a hit or a post twice;
     None when no hit is in the graph (post_graph not materialized for their days)."""
     seen = set(hit_ids)
