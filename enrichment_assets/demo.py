@@ -23,6 +23,7 @@ from enrichment_assets.lib.articles.requests import RunToRequest, demo_request
 from enrichment_assets.lib.code_graph import registry as code_registry
 from enrichment_assets.lib.code_graph.ids import BadRepository
 from enrichment_assets.lib.common.tables import shorten
+from enrichment_assets.lib.graph.queries import example_post, most_mentioned_entities, related_posts
 from enrichment_assets.lib.posts.landing import plan_runs
 from enrichment_assets.resources.database import open_database
 from enrichment_assets.storage import reading
@@ -280,7 +281,24 @@ def _print_summary(instance: dg.DagsterInstance, runs: int, database_url: str) -
         print(f"  posts partitions: {len(partitions)} days, {partitions[0]} … {partitions[-1]}")
     for published_at, title, text in latest:
         print(f"  {published_at:%Y-%m-%d %H:%M} [{title}] {shorten(text, 70)}")
+    _print_graph(engine)
     print("\nOpen the UI on the same instance: make dev  →  http://127.0.0.1:3000")
+
+
+def _print_graph(engine) -> None:
+    """The post graph at a glance: its most mentioned entities and one `related` answer."""
+    top = most_mentioned_entities(engine, 5)
+    if not top:
+        return
+    listed = ", ".join(f"{e['label']} ({e['type']}, {e['posts']} posts)" for e in top)
+    print(f"  post graph, most mentioned: {listed}")
+    post_id = example_post(engine)
+    if post_id is None:
+        return
+    print(f"  related to post {post_id} (python -m enrichment_assets.graph related {post_id}):")
+    for related in related_posts(engine, post_id, limit=3):
+        print(f"    [{related.post_id}] {related.channel} · {', '.join(related.why[:3])} · "
+              f"{shorten(related.text, 50)}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -396,3 +396,34 @@ def stored_trends(engine: Engine, day: date, window_days: int) -> list[Row]:
             .where(entity_trends.c.day == day, entity_trends.c.window_days == window_days)
             .order_by(entity_trends.c.rank)
         ).all()
+
+
+# --- the demo's overview -------------------------------------------------------------------
+
+
+def most_mentioned(connection: Connection, limit: int) -> list[Row]:
+    """(label, entity_type, posts) of the `limit` entities most posts mention."""
+    counted = (
+        sa.select(edges.c.target_id, sa.func.count().label("posts"))
+        .where(edges.c.kind == "MENTIONS")
+        .group_by(edges.c.target_id)
+        .order_by(sa.func.count().desc(), edges.c.target_id)
+        .limit(limit)
+        .subquery()
+    )
+    return connection.execute(
+        sa.select(nodes.c.label, nodes.c.entity_type, counted.c.posts)
+        .join_from(counted, nodes, nodes.c.id == counted.c.target_id)
+        .order_by(counted.c.posts.desc(), nodes.c.id)
+    ).all()
+
+
+def newest_retold_post(connection: Connection) -> int | None:
+    """The posts.id of the newest post told again as the same story, if any."""
+    return connection.execute(
+        sa.select(nodes.c.ref_id)
+        .join_from(edges, nodes, nodes.c.id == edges.c.source_id)
+        .where(edges.c.kind == "SAME_STORY")
+        .order_by(edges.c.seen_at.desc(), nodes.c.ref_id.desc())
+        .limit(1)
+    ).scalar()

@@ -170,3 +170,18 @@ def test_queries_on_an_empty_graph(engine):
     assert entity_report(engine, "openai") is None
     with pytest.raises(UnknownPost):
         related_posts(engine, 1)
+
+
+def test_the_demo_overview_most_mentioned_and_an_example_post(engine, graph):
+    assert queries.most_mentioned_entities(engine, 3) == [
+        {"label": "OpenAI", "type": "ORG", "posts": 3},
+        {"label": "Kyiv", "type": "LOC", "posts": 3},
+        {"label": "GPT-5", "type": "PRODUCT", "posts": 2},
+    ]
+    # The newest retelling is p6 (05-04), of p1's story.
+    assert queries.example_post(engine) == graph.post["p6"]
+
+
+def test_the_demo_overview_of_an_empty_graph(engine):
+    assert queries.most_mentioned_entities(engine) == []
+    assert queries.example_post(engine) is None

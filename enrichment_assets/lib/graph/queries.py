@@ -252,3 +252,16 @@ def record_trends(engine: Engine, day: date, days: int = 7, limit: int = 20) -> 
     ]
     repository.replace_trends(engine, day, days, rows)
     return trends
+
+
+def most_mentioned_entities(engine: Engine, limit: int = 5) -> list[dict]:
+    """The entities most posts mention: {label, type, posts}, most first."""
+    with reading(engine) as connection:
+        rows = repository.most_mentioned(connection, limit)
+    return [{"label": row.label, "type": row.entity_type, "posts": row.posts} for row in rows]
+
+
+def example_post(engine: Engine) -> int | None:
+    """A post worth asking `related` about: the newest one told again as the same story."""
+    with reading(engine) as connection:
+        return repository.newest_retold_post(connection)
