@@ -121,3 +121,25 @@ def test_nothing_rising_stores_nothing(engine, database_url):
     assert metadata["dagster/row_count"] == 0
     assert metadata["top_entity"] == "none rose"
     assert listed(engine) == []
+
+
+def test_a_days_list_follows_the_graph_of_every_day_it_reads():
+    """A change to the graph of 05-01 makes the lists of 05-01 … 05-14 stale (their two default
+    windows read it), and no other day's."""
+
+    @dg.asset(partitions_def=entity_trends.partitions_def, name="post_graph")
+    def graph_stub() -> None: ...
+
+    definitions = dg.Definitions(
+        assets=[graph_stub, entity_trends], resources={"db": DatabaseResource()}
+    )
+    with dg.instance_for_test() as instance:
+        first = dg.evaluate_automation_conditions(defs=definitions, instance=instance)
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(asset_key="post_graph", partition="2024-05-01")
+        )
+        second = dg.evaluate_automation_conditions(
+            defs=definitions, instance=instance, cursor=first.cursor
+        )
+    requested = second.get_requested_partitions(dg.AssetKey("entity_trends"))
+    assert requested == {f"2024-05-{day:02d}" for day in range(1, 15)}

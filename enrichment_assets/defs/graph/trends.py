@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import dagster as dg
+from pydantic import Field
 
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
 from enrichment_assets.defs.retries import DATABASE_RETRY
@@ -10,13 +11,25 @@ from enrichment_assets.lib.common.tables import md_table
 from enrichment_assets.lib.graph.queries import record_trends
 from enrichment_assets.resources.database import DatabaseResource
 
+DEFAULT_DAYS = 7
+
 
 class EntityTrendsConfig(dg.Config):
-    days: int = 7  # the window; the previous window is as long
-    limit: int = 20
+    days: int = Field(
+        default=DEFAULT_DAYS,
+        ge=1,
+        description="Days in the window ending with the partition's day; the previous window, "
+        "compared against, is as long.",
+    )
+    limit: int = Field(default=20, ge=1, description="Entities kept per day.")
 
 
-# As post_graph: whenever the graph changes for a day, once nothing upstream is still running.
+# Day D's list counts the mentions of D's window and the one before (2 × 7 days by default):
+# a change to the graph of any of those days makes D's list stale, not only a change to D.
+_TWO_WINDOWS = dg.TimeWindowPartitionMapping(start_offset=-(2 * DEFAULT_DAYS - 1))
+
+
+# As post_graph: whenever the graph of a day it reads changes, once nothing upstream is running.
 after_the_graph = (
     dg.AutomationCondition.any_deps_updated().since_last_handled()
     & ~dg.AutomationCondition.any_deps_in_progress()
@@ -25,7 +38,7 @@ after_the_graph = (
 
 
 @dg.asset(
-    deps=["post_graph"],
+    deps=[dg.AssetDep("post_graph", partition_mapping=_TWO_WINDOWS)],
     partitions_def=posts_daily,
     backfill_policy=posts_backfill_policy,
     automation_condition=after_the_graph,
@@ -39,10 +52,7 @@ def entity_trends(
     """For each day D of the partition(s): the entities mentioned by more posts in the `days`
     days ending with D than in the `days` before, ranked by rise (then mentions, then label),
     stored in `entity_trends` for (D, days); the day's earlier list for that window is
-    replaced. A day's list reads the graph of the 2 × `days` days before it, but follows
-    post_graph's partition D only: rebuild the later days after a backfill of old ones."""
-    if config.days < 1 or config.limit < 1:
-        raise dg.Failure("days and limit must be at least 1", allow_retries=False)
+    replaced. Day D follows post_graph's days D-13 … D, the two default windows it reads."""
     window = context.partition_time_window
     day, stored, trends = window.start.date(), 0, []
     last = day
