@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine, Row
 
 from enrichment_assets.storage.tables import (
@@ -30,9 +31,11 @@ from enrichment_assets.storage.tables import (
     post_enrichment,
     posts,
 )
-from enrichment_assets.storage.upsert import upsert_tuples
+from enrichment_assets.storage.types import UTCDateTime
 
 READ_CHUNK = 1000  # values per IN (…) list
+VALUES_ROWS = 1000  # rows per multi-row INSERT on SQLite: 9,000 values, it takes 32,766
+ARRAY_ROWS = 10_000  # rows per INSERT … unnest on PostgreSQL
 NODE_COLUMNS = (
     "kind",
     "key",
@@ -55,17 +58,30 @@ def chunks(values: Sequence[Any], size: int = READ_CHUNK) -> Iterator[Sequence[A
 
 def _binders(connection: Connection, table: sa.Table, columns: Sequence[str]) -> list:
     """Each column's bind processor for this dialect (None where the driver takes the value);
-    a None value stays SQL NULL (JSON would otherwise store the text `null`)."""
+    a None value stays SQL NULL (JSON would otherwise store the text `null`). Timestamps are
+    bound once per distinct value: a post's edges all carry its publish time."""
     dialect = connection.dialect
     found = []
     for name in columns:
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        found.append(
-            None
-            if processor is None
-            else (lambda value, p=processor: None if value is None else p(value))
-        )
+        if processor is None:
+            found.append(None)
+        elif isinstance(table.c[name].type, UTCDateTime):
+            found.append(_memoised(processor))
+        else:
+            found.append(lambda value, p=processor: None if value is None else p(value))
     return found
+
+
+def _memoised(processor):
+    bound: dict = {None: None}
+
+    def bind(value):
+        if value not in bound:
+            bound[value] = processor(value)
+        return bound[value]
+
+    return bind
 
 
 def _bound(
@@ -78,6 +94,50 @@ def _bound(
         )
         for row in rows
     ]
+
+
+def _one_of(connection: Connection, column: sa.ColumnElement, values: Sequence[Any]):
+    """`column IN (values)`; on PostgreSQL `= ANY(one array parameter)`, which binds and plans
+    far faster than a thousand parameters."""
+    if is_postgresql(connection):
+        array = postgresql.ARRAY(column.type)
+        return column == sa.any_(sa.bindparam(None, list(values), type_=array))
+    return column.in_(values)
+
+
+def _insert_rows(
+    connection: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    tail: str,
+) -> list[Row]:
+    """INSERT many rows (bound values, in `columns` order) with `tail` (ON CONFLICT …,
+    RETURNING …) and few statements; the rows a RETURNING gives back. On PostgreSQL one array
+    per column through `unnest`: a statement of a few parameters, which neither the driver
+    nor the server parses anew for every thousand rows. On SQLite multi-row VALUES."""
+    head = f"INSERT INTO {table.name} ({', '.join(columns)})"
+    returned: list[Row] = []
+    if is_postgresql(connection):
+        dialect = connection.dialect
+        arrays = ", ".join(
+            f"%s::{table.c[name].type.dialect_impl(dialect).compile(dialect)}[]" for name in columns
+        )
+        statement = f"{head} SELECT * FROM unnest({arrays}) {tail}"
+        for chunk in chunks(rows, ARRAY_ROWS):
+            result = connection.exec_driver_sql(
+                statement, tuple(map(list, zip(*chunk, strict=True)))
+            )
+            if result.returns_rows:
+                returned += result.all()
+        return returned
+    marks = "(" + ", ".join("?" for _ in columns) + ")"
+    for chunk in chunks(rows, VALUES_ROWS):
+        statement = f"{head} VALUES {', '.join(marks for _ in chunk)} {tail}"
+        result = connection.exec_driver_sql(statement, tuple(v for row in chunk for v in row))
+        if result.returns_rows:
+            returned += result.all()
+    return returned
 
 
 def _sql(connection: Connection, text: str) -> str:
@@ -94,6 +154,17 @@ def transaction(engine: Engine) -> Iterator[Connection]:
     """One committed batch (on SQLite the write lock is taken at BEGIN: batches serialise)."""
     with engine.begin() as connection:
         yield connection
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """ANALYZE the graph tables on PostgreSQL. A build that grows them from nothing would
+    otherwise be planned on the statistics of nearly empty tables (a scan of every post node
+    to find a batch's 500), until autovacuum catches up. SQLite plans these lookups by index
+    without statistics."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE graph_nodes, graph_edges")
 
 
 # --- the evidence -----------------------------------------------------------------------------
@@ -126,7 +197,7 @@ def read_posts(connection: Connection, post_ids: Sequence[int]) -> list[Row]:
                 channels.c.title,
             )
             .join(channels, channels.c.id == posts.c.channel_id)
-            .where(posts.c.id.in_(chunk))
+            .where(_one_of(connection, posts.c.id, chunk))
         ).all()
     return found
 
@@ -136,7 +207,9 @@ def read_post_texts(connection: Connection, post_ids: Sequence[int]) -> list[Row
     found: list[Row] = []
     for chunk in chunks(post_ids):
         found += connection.execute(
-            sa.select(posts.c.id, posts.c.published_at, posts.c.text).where(posts.c.id.in_(chunk))
+            sa.select(posts.c.id, posts.c.published_at, posts.c.text).where(
+                _one_of(connection, posts.c.id, chunk)
+            )
         ).all()
     return found
 
@@ -152,7 +225,7 @@ def read_enrichments(connection: Connection, post_ids: Sequence[int]) -> list[Ro
                 post_enrichment.c.status,
                 post_enrichment.c.payload,
             ).where(
-                post_enrichment.c.post_id.in_(chunk),
+                _one_of(connection, post_enrichment.c.post_id, chunk),
                 post_enrichment.c.kind.in_(ENRICHMENT_KINDS),
             )
         ).all()
@@ -164,7 +237,7 @@ def link_ids(connection: Connection, urls: Sequence[str]) -> dict[str, int]:
     for chunk in chunks(sorted(urls)):
         found.update(
             connection.execute(
-                sa.select(links.c.url, links.c.id).where(links.c.url.in_(chunk))
+                sa.select(links.c.url, links.c.id).where(_one_of(connection, links.c.url, chunk))
             ).all()
         )
     return found
@@ -181,7 +254,7 @@ def datasets_by_url(connection: Connection, urls: Sequence[str]) -> list[Row]:
                 datasets.c.external_id,
                 datasets.c.title,
                 datasets.c.url,
-            ).where(datasets.c.url.in_(chunk))
+            ).where(_one_of(connection, datasets.c.url, chunk))
         ).all()
     return found
 
@@ -196,7 +269,8 @@ def stories(connection: Connection, post_ids: Sequence[int], model: str) -> list
                 near_duplicate_posts.c.group_post_id,
                 near_duplicate_posts.c.similarity,
             ).where(
-                near_duplicate_posts.c.post_id.in_(chunk), near_duplicate_posts.c.model == model
+                _one_of(connection, near_duplicate_posts.c.post_id, chunk),
+                near_duplicate_posts.c.model == model,
             )
         ).all()
     return found
@@ -213,39 +287,46 @@ def read_nodes(connection: Connection, keys: Mapping[str, Iterable[str]]) -> lis
     for kind in sorted(keys):
         for chunk in chunks(sorted(set(keys[kind]))):
             found += connection.execute(
-                _NODE_SELECT.where(graph_nodes.c.kind == kind, graph_nodes.c.key.in_(chunk))
+                _NODE_SELECT.where(
+                    graph_nodes.c.kind == kind, _one_of(connection, graph_nodes.c.key, chunk)
+                )
             ).all()
     return found
 
 
 def lock_nodes(connection: Connection, node_ids: Iterable[int]) -> list[Row]:
-    """The nodes of `node_ids` as they are now. On PostgreSQL they are locked, in id order
-    (so two batches never wait on each other in a circle), until the transaction ends: FOR NO
-    KEY UPDATE, which lets another batch insert edges that point at them (its foreign key
-    check), while a second writer of the same nodes and the cleanup's delete wait."""
-    ordered = sorted(set(node_ids))
+    """The nodes of `node_ids` as they are now, locked until the transaction ends. On
+    PostgreSQL: in id order (so two batches never wait on each other in a circle), FOR NO KEY
+    UPDATE, which lets another batch insert edges that point at them (its foreign key check)
+    while a second writer of the same nodes and the cleanup's delete wait. On SQLite the
+    transaction has held the write lock since BEGIN, so what it read is current: returns []."""
+    if not is_postgresql(connection):
+        return []
     found: list[Row] = []
-    for chunk in chunks(ordered):
-        query = _NODE_SELECT.where(graph_nodes.c.id.in_(chunk)).order_by(graph_nodes.c.id)
-        if is_postgresql(connection):
-            query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE
-        found += connection.execute(query).all()
+    for chunk in chunks(sorted(set(node_ids))):
+        query = _NODE_SELECT.where(_one_of(connection, graph_nodes.c.id, chunk)).order_by(
+            graph_nodes.c.id
+        )
+        found += connection.execute(query.with_for_update(key_share=True)).all()
     return found
 
 
-def insert_nodes(connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert nodes (values in NODE_COLUMNS order) that are not there; a node another batch
-    inserted meanwhile is left as it is (the caller re-reads and merges). Sorted by (kind, key):
-    two batches inserting the same new nodes wait for each other in one order."""
+def insert_nodes(
+    connection: Connection, rows: Iterable[Sequence[Any]]
+) -> list[tuple[int, str, str]]:
+    """Insert nodes (values in NODE_COLUMNS order) that are not there; returns (id, kind, key)
+    of those inserted. A node another batch inserted meanwhile is left as it is (the caller
+    reads and merges it). Sorted by (kind, key): two batches inserting the same new nodes wait
+    for each other in one order."""
     ordered = sorted(rows, key=lambda row: (row[0], row[1]))
-    upsert_tuples(
+    returned = _insert_rows(
         connection,
         graph_nodes,
         NODE_COLUMNS,
         _bound(connection, graph_nodes, NODE_COLUMNS, ordered),
-        key=("kind", "key"),
-        update=(),
+        "ON CONFLICT (kind, key) DO NOTHING RETURNING id, kind, key",
     )
+    return [tuple(row) for row in returned]
 
 
 def update_nodes(connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
@@ -265,6 +346,31 @@ def update_nodes(connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
     )
 
 
+def widen_seen(
+    connection: Connection, rows: Sequence[tuple[int, datetime | None, datetime | None]]
+) -> int:
+    """Widen nodes' seen times to (id, first, last), in SQL: a time another run widened
+    further is kept, and a node already as wide is not touched. Returns the rows changed."""
+    if not rows:
+        return 0
+    ordered = sorted(rows, key=lambda row: row[0])
+    bind = _binders(connection, graph_nodes, ("first_seen",))[0]
+    statement = _sql(
+        connection,
+        "UPDATE graph_nodes SET "
+        "first_seen = CASE WHEN first_seen IS NULL OR first_seen > ? THEN ? ELSE first_seen END, "
+        "last_seen = CASE WHEN last_seen IS NULL OR last_seen < ? THEN ? ELSE last_seen END, "
+        "updated_at = CURRENT_TIMESTAMP "
+        "WHERE id = ? AND (first_seen IS NULL OR first_seen > ? OR last_seen IS NULL "
+        "OR last_seen < ?)",
+    )
+    parameters = []
+    for node_id, first, last in ordered:
+        first, last = bind(first), bind(last)
+        parameters.append((first, first, last, last, node_id, first, last))
+    return connection.exec_driver_sql(statement, parameters).rowcount
+
+
 # --- edges ------------------------------------------------------------------------------------
 
 
@@ -274,7 +380,7 @@ def edges_of_posts(connection: Connection, post_ids: Sequence[int]) -> list[Row]
     for chunk in chunks(sorted(post_ids)):
         found += connection.execute(
             sa.select(graph_edges.c.id, *(graph_edges.c[name] for name in EDGE_COLUMNS)).where(
-                graph_edges.c.post_id.in_(chunk)
+                _one_of(connection, graph_edges.c.post_id, chunk)
             )
         ).all()
     return found
@@ -283,13 +389,14 @@ def edges_of_posts(connection: Connection, post_ids: Sequence[int]) -> list[Row]
 def insert_edges(connection: Connection, rows: Sequence[Sequence[Any]]) -> None:
     """Edges in EDGE_COLUMNS order; one that exists (a concurrent batch wrote it) is rewritten."""
     ordered = sorted(rows, key=lambda row: (row[0], row[1], row[2]))
-    upsert_tuples(
+    _insert_rows(
         connection,
         graph_edges,
         EDGE_COLUMNS,
         _bound(connection, graph_edges, EDGE_COLUMNS, ordered),
-        key=("kind", "source_id", "target_id"),
-        update=("weight", "post_id", "seen_at"),
+        "ON CONFLICT (kind, source_id, target_id) DO UPDATE SET weight = excluded.weight, "
+        "post_id = excluded.post_id, seen_at = excluded.seen_at, "
+        "updated_at = CURRENT_TIMESTAMP",
     )
 
 
@@ -314,7 +421,7 @@ def update_edges(
 def delete_edges(connection: Connection, edge_ids: Iterable[int]) -> int:
     ordered = sorted(set(edge_ids))
     for chunk in chunks(ordered):
-        connection.execute(graph_edges.delete().where(graph_edges.c.id.in_(chunk)))
+        connection.execute(graph_edges.delete().where(_one_of(connection, graph_edges.c.id, chunk)))
     return len(ordered)
 
 
@@ -328,23 +435,20 @@ def adjust_co_occurs(
         return 0
     ordered = sorted(deltas)
     later = "max" if connection.dialect.name == "sqlite" else "greatest"
-    statement = _sql(
+    seen_bind = _binders(connection, graph_edges, ("seen_at",))[0]
+    _insert_rows(
         connection,
-        "INSERT INTO graph_edges (kind, source_id, target_id, weight, post_id, seen_at) "
-        "VALUES ('CO_OCCURS', ?, ?, ?, NULL, ?) "
+        graph_edges,
+        EDGE_COLUMNS,
+        [
+            ("CO_OCCURS", source, target, float(delta), None, seen_bind(seen))
+            for source, target, delta, seen in ordered
+        ],
         "ON CONFLICT (kind, source_id, target_id) DO UPDATE SET "
         "weight = graph_edges.weight + excluded.weight, "
         f"seen_at = coalesce({later}(graph_edges.seen_at, excluded.seen_at), "
         "graph_edges.seen_at, excluded.seen_at), "
         "updated_at = CURRENT_TIMESTAMP",
-    )
-    seen_bind = _binders(connection, graph_edges, ("seen_at",))[0]
-    connection.exec_driver_sql(
-        statement,
-        [
-            (source, target, float(delta), seen_bind(seen) if seen_bind else seen)
-            for source, target, delta, seen in ordered
-        ],
     )
     emptied = [(source, target) for source, target, delta, _seen in ordered if delta < 0]
     removed = 0

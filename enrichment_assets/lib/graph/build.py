@@ -35,6 +35,8 @@ from enrichment_assets.lib.graph.records import (
     StoryEvidence,
     clean_urls,
     co_occurring_pairs,
+    earlier,
+    later,
     merge_node,
     merge_nodes,
     post_records,
@@ -94,17 +96,23 @@ class _WindowTally:
         self.entities: dict[NodeId, NodeRecord] = {}
         self._hash_sum = 0
 
-    def add(self, edges: Iterable[EdgeRecord], nodes: Mapping[NodeId, NodeRecord]) -> None:
+    def add(self, edges: Sequence[EdgeRecord], nodes: Mapping[NodeId, NodeRecord]) -> None:
+        """One batch's edges. Each post's edges are hashed as one sorted text and the posts'
+        hashes summed: the version depends neither on read order nor on batch size."""
+        by_post: dict[int | None, list[str]] = defaultdict(list)
         for edge in edges:
-            self.edges_by_kind[edge.kind] += 1
-            self.nodes[edge.source[0]].add(edge.source[1])
-            self.nodes[edge.target[0]].add(edge.target[1])
-            natural = f"{edge.kind}\x1f{edge.source}\x1f{edge.target}\x1f{edge.weight!r}"
-            digest = hashlib.sha256(natural.encode("utf-8")).digest()
+            kind, source, target = edge.kind, edge.source, edge.target
+            self.edges_by_kind[kind] += 1
+            self.nodes[source[0]].add(source[1])
+            self.nodes[target[0]].add(target[1])
+            by_post[edge.post_id].append(f"{kind}\x1f{source}\x1f{target}\x1f{edge.weight!r}")
+            if kind == "MENTIONS":
+                self.entity_posts[target] += 1
+                self.entities[target] = nodes[target]
+        for natural in by_post.values():
+            natural.sort()
+            digest = hashlib.sha256("\n".join(natural).encode("utf-8")).digest()
             self._hash_sum = (self._hash_sum + int.from_bytes(digest, "big")) % (1 << 256)
-            if edge.kind == "MENTIONS":
-                self.entity_posts[edge.target] += 1
-                self.entities[edge.target] = nodes[edge.target]
 
     def data_version(self) -> str:
         total = sum(self.edges_by_kind.values())
@@ -203,17 +211,10 @@ def read_evidence(
 
 
 def _record(row: Row) -> NodeRecord:
-    return NodeRecord(
-        kind=row.kind,
-        key=row.key,
-        label=row.label,
-        entity_type=row.entity_type,
-        name_key=row.name_key,
-        ref_id=row.ref_id,
-        aliases=tuple(row.aliases) if row.aliases is not None else None,
-        first_seen=row.first_seen,
-        last_seen=row.last_seen,
-    )
+    """A stored node (a row of `store.read_nodes`: id, then NODE_COLUMNS) as a record."""
+    _id, kind, key, label, entity_type, name_key, ref_id, aliases, first, last = row
+    aliases = tuple(aliases) if aliases is not None else None
+    return NodeRecord(kind, key, label, entity_type, name_key, ref_id, aliases, first, last)
 
 
 def _values(record: NodeRecord) -> tuple:
@@ -222,47 +223,87 @@ def _values(record: NodeRecord) -> tuple:
             record.ref_id, aliases, record.first_seen, record.last_seen)  # fmt: skip
 
 
+def _same_but_seen(first: NodeRecord, second: NodeRecord) -> bool:
+    return (
+        first.label == second.label
+        and first.aliases == second.aliases
+        and first.ref_id == second.ref_id
+        and first.entity_type == second.entity_type
+        and first.name_key == second.name_key
+    )
+
+
 def write_nodes(
-    connection: Connection, incoming: Mapping[NodeId, NodeRecord], lock_first: Sequence[NodeId]
+    connection: Connection,
+    incoming: Mapping[NodeId, NodeRecord],
+    lock_first: Sequence[NodeId],
+    widen: dict[int, tuple[datetime | None, datetime | None]],
 ) -> tuple[dict[NodeId, int], dict[NodeId, NodeRecord], int, int]:
     """Store `incoming` (each merged onto its stored node). The nodes of `lock_first` (the
     batch's posts) are locked before anything else. Returns node ids, the nodes as stored,
-    and how many were inserted and updated."""
-    keys: dict[str, list[str]] = defaultdict(list)
-    for kind, key in incoming:
-        keys[kind].append(key)
-    stored = {(row.kind, row.key): row for row in store.read_nodes(connection, keys)}
-    posts = [stored[node].id for node in lock_first if node in stored]
-    stored.update({(row.kind, row.key): row for row in store.lock_nodes(connection, posts)})
+    and how many were inserted and updated.
 
-    missing = [node for node in incoming if node not in stored]
+    A node whose only change is wider seen times (an entity named again in a later batch: in
+    a long window, nearly every entity in every batch) is not rewritten here: its times go
+    into `widen`, which the build writes once at its end, in SQL that only ever widens."""
+    ids: dict[NodeId, int] = {}
+    stored: dict[NodeId, NodeRecord] = {}
+
+    def keep(rows: Iterable[Row]) -> None:
+        for row in rows:
+            node = (row[1], row[2])
+            ids[node] = row[0]
+            stored[node] = _record(row)
+
+    keep(store.read_nodes(connection, _by_kind(incoming)))
+    keep(store.lock_nodes(connection, [ids[node] for node in lock_first if node in ids]))
+
+    ours: set[NodeId] = set()  # inserted by this batch: already as merged
+    missing = [node for node in incoming if node not in ids]
     if missing:
-        store.insert_nodes(connection, [_values(merge_node(None, incoming[n])) for n in missing])
-        new_keys: dict[str, list[str]] = defaultdict(list)
-        for kind, key in missing:
-            new_keys[kind].append(key)
-        stored.update({(row.kind, row.key): row for row in store.read_nodes(connection, new_keys)})
+        fresh = {node: merge_node(None, incoming[node]) for node in missing}
+        for node_id, kind, key in store.insert_nodes(connection, map(_values, fresh.values())):
+            ids[(kind, key)] = node_id
+            stored[(kind, key)] = fresh[(kind, key)]
+            ours.add((kind, key))
+        if lost := [node for node in missing if node not in ours]:  # another batch was first
+            keep(store.read_nodes(connection, _by_kind(lost)))
 
-    def changed(rows: Mapping[NodeId, Row]) -> dict[NodeId, NodeRecord]:
+    def changed(nodes: Iterable[NodeId]) -> dict[NodeId, NodeRecord]:
         found = {}
-        for node, record in incoming.items():
-            before = _record(rows[node])
-            if (after := merge_node(before, record)) != before:
+        for node in nodes:
+            before = stored[node]
+            if (after := merge_node(before, incoming[node])) != before:
                 found[node] = after
         return found
 
-    updates = changed(stored)
+    updates = {}
+    for node, after in changed(node for node in incoming if node not in ours).items():
+        if node[0] != "post" and _same_but_seen(stored[node], after):
+            known = widen.get(ids[node], (None, None))
+            widen[ids[node]] = (
+                earlier(known[0], after.first_seen),
+                later(known[1], after.last_seen),
+            )
+            stored[node] = after
+        else:
+            updates[node] = after
     if updates:
         # Re-read them locked: another day's batch may have widened them since.
-        locked = store.lock_nodes(connection, [stored[node].id for node in updates])
-        stored.update({(row.kind, row.key): row for row in locked})
-        updates = {node: after for node, after in changed(stored).items() if node in updates}
+        keep(store.lock_nodes(connection, [ids[node] for node in updates]))
+        updates = changed(updates)
         store.update_nodes(
-            connection, [(stored[node].id, *_values(after)[2:]) for node, after in updates.items()]
+            connection, [(ids[node], *_values(after)[2:]) for node, after in updates.items()]
         )
-    final = {node: updates.get(node) or _record(stored[node]) for node in incoming}
-    ids = {node: stored[node].id for node in incoming}
-    return ids, final, len(missing), len(updates)
+        stored.update(updates)
+    return ids, stored, len(ours), len(updates)
+
+
+def _by_kind(nodes: Iterable[NodeId]) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = defaultdict(list)
+    for kind, key in nodes:
+        keys[kind].append(key)
+    return keys
 
 
 # --- edges ------------------------------------------------------------------------------------
@@ -332,7 +373,11 @@ def replace_edges(
 
 
 def _build_batch(
-    connection: Connection, post_ids: Sequence[int], model: str, tally: _WindowTally
+    connection: Connection,
+    post_ids: Sequence[int],
+    model: str,
+    tally: _WindowTally,
+    widen: dict[int, tuple[datetime | None, datetime | None]],
 ) -> tuple[EdgeChanges, int, int, int]:
     evidence = read_evidence(connection, post_ids, model)
     node_records: list[NodeRecord] = []
@@ -343,7 +388,7 @@ def _build_batch(
         edge_records += edges
     incoming = merge_nodes(node_records)
     post_nodes = [("post", str(post.post_id)) for post in evidence]
-    ids, final, inserted, updated = write_nodes(connection, incoming, post_nodes)
+    ids, final, inserted, updated = write_nodes(connection, incoming, post_nodes, widen)
     desired = {
         (edge.kind, ids[edge.source], ids[edge.target]): (edge.weight, edge.post_id, edge.seen_at)
         for edge in edge_records
@@ -369,12 +414,15 @@ def build_post_graph(
     began = time.perf_counter()
     report = GraphBuildReport(start=start, end=end, model=model)
     tally = _WindowTally()
+    widen: dict[int, tuple[datetime | None, datetime | None]] = {}
     post_ids = store.window_post_ids(engine, start, end)
     for offset in range(0, len(post_ids), batch_size):
         chunk = post_ids[offset : offset + batch_size]
         with store.transaction(engine) as connection:
-            changes, posts, inserted, updated = _build_batch(connection, chunk, model, tally)
+            changes, posts, inserted, updated = _build_batch(connection, chunk, model, tally, widen)
         report.batches += 1
+        if report.batches & (report.batches - 1) == 0 and changes.inserted:
+            store.refresh_statistics(engine)  # after batches 1, 2, 4, 8…: while tables grow
         report.posts += posts
         report.nodes_inserted += inserted
         report.nodes_updated += updated
@@ -383,6 +431,12 @@ def build_post_graph(
         report.co_occurs_adjusted += changes.co_occurs_adjusted
         report.co_occurs_removed += changes.co_occurs_removed
         log(f"graph: {report.posts}/{len(post_ids)} posts, {report.inserted} edges inserted")
+    if widen:
+        # Killed before this, a node's seen times may lag its edges until the next run.
+        with store.transaction(engine) as connection:
+            report.nodes_updated += store.widen_seen(
+                connection, [(node_id, *times) for node_id, times in widen.items()]
+            )
     report.edges_by_kind = dict(sorted(tally.edges_by_kind.items()))
     report.nodes_by_kind = {kind: len(keys) for kind, keys in sorted(tally.nodes.items())}
     report.top_entities = tally.top(top)

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from enrichment_assets.lib.graph.keys import channel_key, dataset_key, entity_key, tag_key
+
+# The same names recur in post after post: canonicalise each spelling once.
+_entity_key = lru_cache(maxsize=1 << 16)(entity_key)
+_tag_key = lru_cache(maxsize=1 << 16)(tag_key)
 
 MAX_ALIASES = 50
 POST_LABEL_CHARS = 120
@@ -22,7 +27,7 @@ MAX_NODE_KEY_CHARS = 1024  # graph_nodes.key: a longer URL is no link node
 NodeId = tuple[str, str]  # (kind, key)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class NodeRecord:
     kind: str
     key: str
@@ -39,7 +44,7 @@ class NodeRecord:
         return (self.kind, self.key)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class EdgeRecord:
     kind: str
     source: NodeId
@@ -145,7 +150,7 @@ def post_records(post: PostEvidence) -> tuple[list[NodeRecord], list[EdgeRecord]
 
     mentions: Counter[str] = Counter()
     for text, entity_type in post.entities:
-        key = entity_key(text, entity_type)
+        key = _entity_key(text, entity_type)
         if key is None:
             continue
         entity_type_key, name = key.split(":", 1)
@@ -168,7 +173,7 @@ def post_records(post: PostEvidence) -> tuple[list[NodeRecord], list[EdgeRecord]
 
     tagged: dict[str, None] = {}
     for text in post.tags:
-        key = tag_key(text)
+        key = _tag_key(text)
         if key is None:
             continue
         form = surface_form(text)
@@ -220,15 +225,22 @@ def post_records(post: PostEvidence) -> tuple[list[NodeRecord], list[EdgeRecord]
     return nodes, edges
 
 
-def _widen(
-    first: datetime | None, second: datetime | None, pick
-) -> datetime | None:  # pick: min or max
-    present = [moment for moment in (first, second) if moment is not None]
-    return pick(present) if present else None
+def earlier(first: datetime | None, second: datetime | None) -> datetime | None:
+    if first is None:
+        return second
+    return first if second is None or first <= second else second
 
 
-def _aliases(*groups: Iterable[str] | None) -> tuple[str, ...]:
-    return tuple(sorted({alias for group in groups if group for alias in group}))[:MAX_ALIASES]
+def later(first: datetime | None, second: datetime | None) -> datetime | None:
+    if first is None:
+        return second
+    return first if second is None or first >= second else second
+
+
+def _aliases(known: tuple[str, ...] | None, seen: Iterable[str] | None) -> tuple[str, ...]:
+    if known is not None and seen is not None and all(alias in known for alias in seen):
+        return known  # the usual case: nothing new, and no sort
+    return tuple(sorted({*(known or ()), *(seen or ())}))[:MAX_ALIASES]
 
 
 def merge_node(existing: NodeRecord | None, incoming: NodeRecord) -> NodeRecord:
@@ -237,43 +249,45 @@ def merge_node(existing: NodeRecord | None, incoming: NodeRecord) -> NodeRecord:
     Seen times only widen, except a post's (its publish time, exactly). A post's, channel's and
     dataset's label follows its row; a link keeps a crawled title over its bare URL; an entity
     or tag keeps the first surface form seen as its label and gathers the others as aliases.
+    (Written out field by field: the build merges every node of every batch.)
     """
+    kind = incoming.kind
     if existing is None:
-        if incoming.aliases is not None:
-            return replace(incoming, aliases=_aliases(incoming.aliases))
-        return incoming
-    if incoming.kind == "post":
-        return replace(incoming, aliases=existing.aliases)
-    merged = replace(
-        existing,
-        first_seen=_widen(existing.first_seen, incoming.first_seen, min),
-        last_seen=_widen(existing.last_seen, incoming.last_seen, max),
-    )
-    if incoming.kind in ("channel", "dataset"):
-        return replace(merged, label=incoming.label, ref_id=incoming.ref_id)
-    if incoming.kind == "link":
-        titled = incoming.label != incoming.key
-        return replace(
-            merged,
-            label=incoming.label if titled or not existing.label else existing.label,
-            ref_id=incoming.ref_id if incoming.ref_id is not None else existing.ref_id,
-        )
-    return replace(
-        merged,
-        label=existing.label or incoming.label,
-        entity_type=incoming.entity_type,
-        name_key=incoming.name_key,
-        aliases=_aliases(existing.aliases, incoming.aliases),
-    )
+        if incoming.aliases is None:
+            return incoming
+        aliases = _aliases(None, incoming.aliases)
+        return NodeRecord(kind, incoming.key, incoming.label, incoming.entity_type,
+                          incoming.name_key, incoming.ref_id, aliases, incoming.first_seen,
+                          incoming.last_seen)  # fmt: skip
+    if kind == "post":
+        label, ref_id, aliases = incoming.label, incoming.ref_id, existing.aliases
+        first, last = incoming.first_seen, incoming.last_seen
+    else:
+        first = earlier(existing.first_seen, incoming.first_seen)
+        last = later(existing.last_seen, incoming.last_seen)
+        aliases = existing.aliases
+        if kind in ("channel", "dataset"):
+            label, ref_id = incoming.label, incoming.ref_id
+        elif kind == "link":
+            titled = incoming.label != incoming.key
+            label = incoming.label if titled or not existing.label else existing.label
+            ref_id = incoming.ref_id if incoming.ref_id is not None else existing.ref_id
+        else:
+            label, ref_id = existing.label or incoming.label, existing.ref_id
+            aliases = _aliases(existing.aliases, incoming.aliases)
+    entity_type = incoming.entity_type if kind in ("entity", "tag") else existing.entity_type
+    name_key = incoming.name_key if kind in ("entity", "tag") else existing.name_key
+    return NodeRecord(kind, incoming.key, label, entity_type, name_key, ref_id, aliases, first,
+                      last)  # fmt: skip
 
 
-def merge_nodes(
-    records: Iterable[NodeRecord], known: Mapping[NodeId, NodeRecord] | None = None
-) -> dict[NodeId, NodeRecord]:
-    """Every node of `records` merged, in order, onto `known` (the stored state)."""
-    merged: dict[NodeId, NodeRecord] = dict(known or {})
+def merge_nodes(records: Iterable[NodeRecord]) -> dict[NodeId, NodeRecord]:
+    """Every node of `records` merged, in order: the nodes of a batch, before the stored state
+    is merged in."""
+    merged: dict[NodeId, NodeRecord] = {}
     for record in records:
-        merged[record.node_id] = merge_node(merged.get(record.node_id), record)
+        node = (record.kind, record.key)
+        merged[node] = merge_node(merged.get(node), record)
     return merged
 
 
