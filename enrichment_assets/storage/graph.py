@@ -87,13 +87,17 @@ def _memoised(processor):
 def _bound(
     connection: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence]
 ) -> list[tuple]:
-    binders = _binders(connection, table, columns)
-    return [
-        tuple(
-            value if bind is None else bind(value) for bind, value in zip(binders, row, strict=True)
-        )
-        for row in rows
-    ]
+    """`rows` with each value bound by its column's processor, touching only the columns
+    that have one (an edge's publish time, a node's aliases and times)."""
+    active = [(i, bind) for i, bind in enumerate(_binders(connection, table, columns)) if bind]
+    bound = []
+    for row in rows:
+        if active:
+            row = list(row)
+            for i, bind in active:
+                row[i] = bind(row[i])
+        bound.append(tuple(row))
+    return bound
 
 
 def _one_of(connection: Connection, column: sa.ColumnElement, values: Sequence[Any]):
@@ -115,7 +119,8 @@ def _insert_rows(
     """INSERT many rows (bound values, in `columns` order) with `tail` (ON CONFLICT …,
     RETURNING …) and few statements; the rows a RETURNING gives back. On PostgreSQL one array
     per column through `unnest`: a statement of a few parameters, which neither the driver
-    nor the server parses anew for every thousand rows. On SQLite multi-row VALUES."""
+    nor the server parses anew for every thousand rows. On SQLite an executemany, or multi-row
+    VALUES where rows come back."""
     head = f"INSERT INTO {table.name} ({', '.join(columns)})"
     returned: list[Row] = []
     if is_postgresql(connection):
@@ -132,6 +137,10 @@ def _insert_rows(
                 returned += result.all()
         return returned
     marks = "(" + ", ".join("?" for _ in columns) + ")"
+    if "RETURNING" not in tail:  # sqlite3's executemany reuses one prepared statement
+        if rows:
+            connection.exec_driver_sql(f"{head} VALUES {marks} {tail}", list(rows))
+        return returned
     for chunk in chunks(rows, VALUES_ROWS):
         statement = f"{head} VALUES {', '.join(marks for _ in chunk)} {tail}"
         result = connection.exec_driver_sql(statement, tuple(v for row in chunk for v in row))

@@ -4,6 +4,7 @@ equal to a recount, stories, citations of links and datasets."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -209,3 +210,33 @@ def test_a_story_told_first_on_another_day_gets_that_post_node(engine):
     build_post_graph(engine, DAY, NEXT_DAY, MODEL)
     second = [row for row in graph_rows(engine)[0] if row.key == str(posts["second"])]
     assert second == [row for row in before if row.key == str(posts["second"])]
+
+
+def test_two_builds_of_the_same_days_at_once_end_as_one(engine):
+    """On PostgreSQL the batches lock their post nodes and wait for each other; on SQLite the
+    write lock serialises them. Either way: no edge twice, CO_OCCURS counted once."""
+    posts = fixture(engine)
+    for n in range(40):
+        post = insert_post(engine, f"More news {n}", external_id=f"m{n}", published_at=at(12))
+        enrich(
+            engine, post, [("OpenAI", "org"), (f"Person {n % 7}", "person"), ("Microsoft", "org")]
+        )
+    enrich(engine, posts["later"], [("OpenAI", "org"), ("Microsoft", "org")])
+
+    def build(start: datetime) -> None:
+        build_post_graph(engine, start, datetime(2024, 5, 3, tzinfo=UTC), MODEL, batch_size=7)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        for future in [
+            pool.submit(build, DAY),
+            pool.submit(build, DAY),
+            pool.submit(build, NEXT_DAY),
+        ]:
+            future.result()
+    together = edges_by_key(engine)
+    assert stored_co_occurs(engine) == recounted_co_occurs(engine)
+    assert stored_co_occurs(engine)[("ORG:microsoft", "ORG:openai")] == 43.0
+
+    again = build_post_graph(engine, DAY, datetime(2024, 5, 3, tzinfo=UTC), MODEL)
+    assert (again.inserted, again.updated, again.deleted, again.nodes_updated) == (0, 0, 0, 0)
+    assert edges_by_key(engine) == together

@@ -268,6 +268,8 @@ def write_nodes(
             ours.add((kind, key))
         if lost := [node for node in missing if node not in ours]:  # another batch was first
             keep(store.read_nodes(connection, _by_kind(lost)))
+            first = set(lock_first)
+            keep(store.lock_nodes(connection, [ids[node] for node in lost if node in first]))
 
     def changed(nodes: Iterable[NodeId]) -> dict[NodeId, NodeRecord]:
         found = {}

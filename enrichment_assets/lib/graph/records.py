@@ -143,10 +143,13 @@ def post_records(post: PostEvidence) -> tuple[list[NodeRecord], list[EdgeRecord]
         last_seen=when,
     )
     nodes = [node, channel_node]
-    edges = [EdgeRecord("PUBLISHED", channel_node.node_id, node.node_id, 1.0, post.post_id, when)]
+    source = ("post", node.key)
+    edges = [
+        EdgeRecord("PUBLISHED", ("channel", channel_node.key), source, 1.0, post.post_id, when)
+    ]
 
     def edge(kind: str, target: NodeRecord, weight: float = 1.0) -> EdgeRecord:
-        return EdgeRecord(kind, node.node_id, target.node_id, weight, post.post_id, when)
+        return EdgeRecord(kind, source, (target.kind, target.key), weight, post.post_id, when)
 
     mentions: Counter[str] = Counter()
     for text, entity_type in post.entities:
@@ -168,7 +171,7 @@ def post_records(post: PostEvidence) -> tuple[list[NodeRecord], list[EdgeRecord]
             )
         )
         mentions[key] += 1
-    edges += [EdgeRecord("MENTIONS", node.node_id, ("entity", key), float(n), post.post_id, when)
+    edges += [EdgeRecord("MENTIONS", source, ("entity", key), float(n), post.post_id, when)
               for key, n in mentions.items()]  # fmt: skip
 
     tagged: dict[str, None] = {}
@@ -189,7 +192,7 @@ def post_records(post: PostEvidence) -> tuple[list[NodeRecord], list[EdgeRecord]
             )
         )
         tagged.setdefault(key, None)
-    edges += [edge("TAGGED", NodeRecord("tag", key, key)) for key in tagged]
+    edges += [EdgeRecord("TAGGED", source, ("tag", key), 1.0, post.post_id, when) for key in tagged]
 
     cited_datasets: dict[str, None] = {}
     for url in post.urls:
