@@ -22,14 +22,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine, Row
 
 from enrichment_assets.storage.tables import (
-    channels,
-    datasets,
     graph_edges,
     graph_nodes,
-    links,
-    near_duplicate_posts,
-    post_enrichment,
-    posts,
 )
 from enrichment_assets.storage.types import UTCDateTime
 
@@ -48,7 +42,6 @@ NODE_COLUMNS = (
     "last_seen",
 )
 EDGE_COLUMNS = ("kind", "source_id", "target_id", "weight", "post_id", "seen_at")
-ENRICHMENT_KINDS = ("llm", "tags", "crawl")
 
 
 def chunks(values: Sequence[Any], size: int = READ_CHUNK) -> Iterator[Sequence[Any]]:
@@ -100,7 +93,7 @@ def _bound(
     return bound
 
 
-def _one_of(connection: Connection, column: sa.ColumnElement, values: Sequence[Any]):
+def one_of(connection: Connection, column: sa.ColumnElement, values: Sequence[Any]):
     """`column IN (values)`; on PostgreSQL `= ANY(one array parameter)`, which binds and plans
     far faster than a thousand parameters."""
     if is_postgresql(connection):
@@ -176,115 +169,6 @@ def refresh_statistics(engine: Engine) -> None:
         connection.exec_driver_sql("ANALYZE graph_nodes, graph_edges")
 
 
-# --- the evidence -----------------------------------------------------------------------------
-
-
-def window_post_ids(engine: Engine, start: datetime, end: datetime) -> list[int]:
-    """Ids of the posts published in [start, end), oldest first."""
-    query = (
-        sa.select(posts.c.id)
-        .where(posts.c.published_at >= start, posts.c.published_at < end)
-        .order_by(posts.c.published_at, posts.c.id)
-    )
-    with engine.connect() as connection:
-        return list(connection.execute(query).scalars())
-
-
-def read_posts(connection: Connection, post_ids: Sequence[int]) -> list[Row]:
-    """id, published_at, text, urls and the channel (channel_id, source, handle, title)."""
-    found: list[Row] = []
-    for chunk in chunks(post_ids):
-        found += connection.execute(
-            sa.select(
-                posts.c.id,
-                posts.c.published_at,
-                posts.c.text,
-                posts.c.urls,
-                posts.c.channel_id,
-                channels.c.source,
-                channels.c.handle,
-                channels.c.title,
-            )
-            .join(channels, channels.c.id == posts.c.channel_id)
-            .where(_one_of(connection, posts.c.id, chunk))
-        ).all()
-    return found
-
-
-def read_post_texts(connection: Connection, post_ids: Sequence[int]) -> list[Row]:
-    """id, published_at, text of posts (the first tellings of stories)."""
-    found: list[Row] = []
-    for chunk in chunks(post_ids):
-        found += connection.execute(
-            sa.select(posts.c.id, posts.c.published_at, posts.c.text).where(
-                _one_of(connection, posts.c.id, chunk)
-            )
-        ).all()
-    return found
-
-
-def read_enrichments(connection: Connection, post_ids: Sequence[int]) -> list[Row]:
-    """post_id, kind, status, payload of the posts' `llm`, `tags` and `crawl` rows."""
-    found: list[Row] = []
-    for chunk in chunks(post_ids):
-        found += connection.execute(
-            sa.select(
-                post_enrichment.c.post_id,
-                post_enrichment.c.kind,
-                post_enrichment.c.status,
-                post_enrichment.c.payload,
-            ).where(
-                _one_of(connection, post_enrichment.c.post_id, chunk),
-                post_enrichment.c.kind.in_(ENRICHMENT_KINDS),
-            )
-        ).all()
-    return found
-
-
-def link_ids(connection: Connection, urls: Sequence[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in chunks(sorted(urls)):
-        found.update(
-            connection.execute(
-                sa.select(links.c.url, links.c.id).where(_one_of(connection, links.c.url, chunk))
-            ).all()
-        )
-    return found
-
-
-def datasets_by_url(connection: Connection, urls: Sequence[str]) -> list[Row]:
-    """id, source, external_id, title, url of the datasets whose URL is one of `urls`."""
-    found: list[Row] = []
-    for chunk in chunks(sorted(urls)):
-        found += connection.execute(
-            sa.select(
-                datasets.c.id,
-                datasets.c.source,
-                datasets.c.external_id,
-                datasets.c.title,
-                datasets.c.url,
-            ).where(_one_of(connection, datasets.c.url, chunk))
-        ).all()
-    return found
-
-
-def stories(connection: Connection, post_ids: Sequence[int], model: str) -> list[Row]:
-    """post_id, group_post_id, similarity of the posts' `near_duplicate_posts` rows."""
-    found: list[Row] = []
-    for chunk in chunks(post_ids):
-        found += connection.execute(
-            sa.select(
-                near_duplicate_posts.c.post_id,
-                near_duplicate_posts.c.group_post_id,
-                near_duplicate_posts.c.similarity,
-            ).where(
-                _one_of(connection, near_duplicate_posts.c.post_id, chunk),
-                near_duplicate_posts.c.model == model,
-            )
-        ).all()
-    return found
-
-
 # --- nodes ------------------------------------------------------------------------------------
 
 _NODE_SELECT = sa.select(graph_nodes.c.id, *(graph_nodes.c[name] for name in NODE_COLUMNS))
@@ -297,7 +181,7 @@ def read_nodes(connection: Connection, keys: Mapping[str, Iterable[str]]) -> lis
         for chunk in chunks(sorted(set(keys[kind]))):
             found += connection.execute(
                 _NODE_SELECT.where(
-                    graph_nodes.c.kind == kind, _one_of(connection, graph_nodes.c.key, chunk)
+                    graph_nodes.c.kind == kind, one_of(connection, graph_nodes.c.key, chunk)
                 )
             ).all()
     return found
@@ -313,7 +197,7 @@ def lock_nodes(connection: Connection, node_ids: Iterable[int]) -> list[Row]:
         return []
     found: list[Row] = []
     for chunk in chunks(sorted(set(node_ids))):
-        query = _NODE_SELECT.where(_one_of(connection, graph_nodes.c.id, chunk)).order_by(
+        query = _NODE_SELECT.where(one_of(connection, graph_nodes.c.id, chunk)).order_by(
             graph_nodes.c.id
         )
         found += connection.execute(query.with_for_update(key_share=True)).all()
@@ -389,7 +273,7 @@ def edges_of_posts(connection: Connection, post_ids: Sequence[int]) -> list[Row]
     for chunk in chunks(sorted(post_ids)):
         found += connection.execute(
             sa.select(graph_edges.c.id, *(graph_edges.c[name] for name in EDGE_COLUMNS)).where(
-                _one_of(connection, graph_edges.c.post_id, chunk)
+                one_of(connection, graph_edges.c.post_id, chunk)
             )
         ).all()
     return found
@@ -430,7 +314,7 @@ def update_edges(
 def delete_edges(connection: Connection, edge_ids: Iterable[int]) -> int:
     ordered = sorted(set(edge_ids))
     for chunk in chunks(ordered):
-        connection.execute(graph_edges.delete().where(_one_of(connection, graph_edges.c.id, chunk)))
+        connection.execute(graph_edges.delete().where(one_of(connection, graph_edges.c.id, chunk)))
     return len(ordered)
 
 

@@ -25,15 +25,11 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine, Row
 
+from enrichment_assets.lib.graph.evidence import read_evidence
 from enrichment_assets.lib.graph.records import (
-    ChannelEvidence,
-    DatasetEvidence,
     EdgeRecord,
     NodeId,
     NodeRecord,
-    PostEvidence,
-    StoryEvidence,
-    clean_urls,
     co_occurring_pairs,
     earlier,
     later,
@@ -42,6 +38,7 @@ from enrichment_assets.lib.graph.records import (
     post_records,
 )
 from enrichment_assets.storage import graph as store
+from enrichment_assets.storage import graph_evidence as evidence_store
 from enrichment_assets.storage import graph_upkeep as upkeep
 
 BATCH_POSTS = 500
@@ -130,81 +127,6 @@ class _WindowTally:
             }
             for node, count in ranked[:limit]
         ]
-
-
-# --- evidence ---------------------------------------------------------------------------------
-
-
-def _entities(payload: Any) -> tuple[tuple[str, str], ...]:
-    found = []
-    for entity in (payload or {}).get("entities") or []:
-        if isinstance(entity, Mapping) and isinstance(entity.get("text"), str):
-            found.append((entity["text"], str(entity.get("type") or "other")))
-    return tuple(found)
-
-
-def _tags(payload: Any) -> tuple[str, ...]:
-    return tuple(tag for tag in (payload or {}).get("tags") or [] if isinstance(tag, str))
-
-
-def _page_titles(payload: Any) -> dict[str, str]:
-    titles: dict[str, str] = {}
-    for page in (payload or {}).get("pages") or []:
-        if isinstance(page, Mapping) and isinstance(page.get("url"), str) and page.get("title"):
-            titles.setdefault(page["url"].strip(), " ".join(str(page["title"]).split()))
-    return titles
-
-
-def read_evidence(
-    connection: Connection, post_ids: Sequence[int], model: str
-) -> list[PostEvidence]:
-    """The evidence of `post_ids` (those still in `posts`), oldest first: one query per table."""
-    rows = sorted(
-        store.read_posts(connection, post_ids), key=lambda row: (row.published_at, row.id)
-    )
-    ids = [row.id for row in rows]
-    enrichment: dict[tuple[int, str], Row] = {
-        (row.post_id, row.kind): row for row in store.read_enrichments(connection, ids)
-    }
-    urls = {row.id: clean_urls(row.urls) for row in rows}
-    every_url = sorted({url for found in urls.values() for url in found})
-    link_ids = store.link_ids(connection, every_url) if every_url else {}
-    datasets: dict[str, list[DatasetEvidence]] = defaultdict(list)
-    for row in store.datasets_by_url(connection, every_url) if every_url else ():
-        datasets[row.url].append(DatasetEvidence(row.id, row.source, row.external_id, row.title))
-    story_rows = {row.post_id: row for row in store.stories(connection, ids, model)}
-    firsts = {row.group_post_id for row in story_rows.values()} - set(ids)
-    texts = {row.id: row for row in rows}
-    texts.update({row.id: row for row in store.read_post_texts(connection, sorted(firsts))})
-
-    def completed(post_id: int, kind: str) -> Any:
-        row = enrichment.get((post_id, kind))
-        return row.payload if row is not None and row.status == "completed" else None
-
-    evidence = []
-    for row in rows:
-        story = None
-        if (found := story_rows.get(row.id)) is not None and found.group_post_id in texts:
-            first = texts[found.group_post_id]
-            story = StoryEvidence(first.id, first.published_at, first.text, found.similarity)
-        crawl = enrichment.get((row.id, "crawl"))
-        post_urls = urls[row.id]
-        evidence.append(
-            PostEvidence(
-                post_id=row.id,
-                published_at=row.published_at,
-                text=row.text,
-                urls=post_urls,
-                channel=ChannelEvidence(row.channel_id, row.source, row.handle, row.title),
-                entities=_entities(completed(row.id, "llm")),
-                tags=_tags(completed(row.id, "tags")),
-                page_titles=_page_titles(crawl.payload if crawl is not None else None),
-                link_ids={url: link_ids[url] for url in post_urls if url in link_ids},
-                datasets={url: tuple(datasets[url]) for url in post_urls if url in datasets},
-                story=story,
-            )
-        )
-    return evidence
 
 
 # --- nodes ------------------------------------------------------------------------------------
@@ -417,7 +339,7 @@ def build_post_graph(
     report = GraphBuildReport(start=start, end=end, model=model)
     tally = _WindowTally()
     widen: dict[int, tuple[datetime | None, datetime | None]] = {}
-    post_ids = store.window_post_ids(engine, start, end)
+    post_ids = evidence_store.window_post_ids(engine, start, end)
     for offset in range(0, len(post_ids), batch_size):
         chunk = post_ids[offset : offset + batch_size]
         with store.transaction(engine) as connection:

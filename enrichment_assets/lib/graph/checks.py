@@ -4,12 +4,12 @@ MENTIONS edge (keys computed as the build computes them)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from enrichment_assets.lib.graph.evidence import entities_of
 from enrichment_assets.lib.graph.keys import entity_key
 from enrichment_assets.storage import graph_upkeep as upkeep
 
@@ -48,12 +48,9 @@ def check_post_graph(engine: Engine, start: datetime, end: datetime) -> GraphChe
     payloads, mentions = upkeep.completed_entities_and_mentions(engine, start, end)
     expected: set[tuple[int, str]] = set()
     for post_id, payload in payloads:
-        entities = payload.get("entities") if isinstance(payload, Mapping) else None
-        for entity in entities or []:
-            if isinstance(entity, Mapping) and isinstance(entity.get("text"), str):
-                key = entity_key(entity["text"], str(entity.get("type") or "other"))
-                if key is not None:
-                    expected.add((post_id, key))
+        for text, entity_type in entities_of(payload):
+            if (key := entity_key(text, entity_type)) is not None:
+                expected.add((post_id, key))
     result.mentions_expected = len(expected)
     result.mentions_missing = sorted(expected - mentions)
     return result
