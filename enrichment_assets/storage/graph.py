@@ -1,13 +1,13 @@
-"""The post graph's SQL: the evidence a build reads (posts, channels, enrichment rows, links,
-datasets, stories), the nodes and edges it writes, and the cleanup's reads.
+"""The post graph's writes: nodes and edges, read and written inside the caller's
+transaction (one batch of posts), and the helpers its sibling modules share
+(storage/graph_evidence.py reads the evidence, storage/graph_upkeep.py the cleanup and check).
 
-What a node or an edge is, and what changed, is decided in `lib/graph/`; these functions read
-and write inside the caller's transaction. Bulk writes go straight to the driver's
-executemany with values bound by the columns' own types (UTC timestamps as SQLite stores them,
-JSON as each backend wants it), so a build of 100,000 posts does not pay SQLAlchemy's
-per-row parameter building. On PostgreSQL, rows a batch decides on are locked first
-(`lock_nodes`): the same posts built twice at once wait for each other, and a node another day
-widened meanwhile is re-read before it is written.
+What a node or an edge is, and what changed, is decided in `lib/graph/`. Values are bound by
+the columns' own types (UTC timestamps as SQLite stores them, JSON as each backend wants it)
+and sent without SQLAlchemy's per-row parameter building: on PostgreSQL one array per column
+through `unnest`, on SQLite the driver's executemany. On PostgreSQL, rows a batch decides on
+are locked first (`lock_nodes`): the same posts built twice at once wait for each other, and
+a node another day changed meanwhile is re-read before it is written.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from enrichment_assets.lib.graph.build import build_post_graph
-from enrichment_assets.storage.tables import graph_nodes
+from enrichment_assets.storage.tables import graph_nodes, post_enrichment
 from enrichment_assets_tests.graph.evidence import (
     MODEL,
     crawl,
@@ -240,3 +240,22 @@ def test_two_builds_of_the_same_days_at_once_end_as_one(engine):
     again = build_post_graph(engine, DAY, datetime(2024, 5, 3, tzinfo=UTC), MODEL)
     assert (again.inserted, again.updated, again.deleted, again.nodes_updated) == (0, 0, 0, 0)
     assert edges_by_key(engine) == together
+
+
+def test_a_link_keeps_its_crawled_title_and_bad_payloads_yield_nothing(engine):
+    titled = insert_post(engine, "See this", external_id="a", published_at=at(8), urls=[BLOG])
+    bare = insert_post(engine, "And this", external_id="b", published_at=at(9), urls=[BLOG])
+    crawl(engine, titled, [(BLOG, "The  blog\n title")])
+    enrich(engine, bare, [])
+    with engine.begin() as connection:  # answers of an older, looser shape
+        connection.execute(
+            post_enrichment.update()
+            .where(post_enrichment.c.post_id == bare)
+            .values(payload={"entities": ["OpenAI", {"type": "org"}, {"text": 3}]})
+        )
+    tag(engine, bare, ["ok", 7, None])
+    build_post_graph(engine, DAY, NEXT_DAY, MODEL, batch_size=1)
+    nodes = {(row.kind, row.key): row for row in graph_rows(engine)[0]}
+    assert nodes[("link", BLOG)].label == "The blog title"  # the second post had no crawl
+    assert not [key for key in nodes if key[0] == "entity"]
+    assert [key for key in nodes if key[0] == "tag"] == [("tag", "ok")]
