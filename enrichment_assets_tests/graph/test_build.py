@@ -246,6 +246,8 @@ def test_a_link_keeps_its_crawled_title_and_bad_payloads_yield_nothing(engine):
     titled = insert_post(engine, "See this", external_id="a", published_at=at(8), urls=[BLOG])
     bare = insert_post(engine, "And this", external_id="b", published_at=at(9), urls=[BLOG])
     crawl(engine, titled, [(BLOG, "The  blog\n title")])
+    retitled = insert_post(engine, "Again", external_id="c", published_at=at(7, day=2), urls=[BLOG])
+    crawl(engine, retitled, [(BLOG, "Its title a day later")])
     enrich(engine, bare, [])
     with engine.begin() as connection:  # answers of an older, looser shape
         connection.execute(
@@ -257,5 +259,12 @@ def test_a_link_keeps_its_crawled_title_and_bad_payloads_yield_nothing(engine):
     build_post_graph(engine, DAY, NEXT_DAY, MODEL, batch_size=1)
     nodes = {(row.kind, row.key): row for row in graph_rows(engine)[0]}
     assert nodes[("link", BLOG)].label == "The blog title"  # the second post had no crawl
+    # The next day's crawl titled the page otherwise: the first title stays, run after run.
+    build_post_graph(engine, NEXT_DAY, datetime(2024, 5, 3, tzinfo=UTC), MODEL)
+    before = graph_rows(engine)
+    build_post_graph(engine, DAY, NEXT_DAY, MODEL)
+    build_post_graph(engine, NEXT_DAY, datetime(2024, 5, 3, tzinfo=UTC), MODEL)
+    assert graph_rows(engine) == before
+    assert [row.label for row in before[0] if row.key == BLOG] == ["The blog title"]
     assert not [key for key in nodes if key[0] == "entity"]
     assert [key for key in nodes if key[0] == "tag"] == [("tag", "ok")]

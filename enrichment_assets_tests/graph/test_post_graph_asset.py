@@ -98,7 +98,8 @@ def test_post_graph_follows_any_input_of_any_day_by_automation():
     """A day is rebuilt when one input of it changed, even while the others never ran (a day
     may have no crawl), and only once."""
     stubs = []
-    for name in ("post_enrichments", "post_tags", "post_crawls", "near_duplicate_posts"):
+    inputs = ("post_enrichments", "post_tags", "post_crawls", "near_duplicate_posts", "link_health")
+    for name in inputs:
 
         @dg.asset(partitions_def=post_graph.partitions_def, name=name)
         def stub() -> None: ...

@@ -27,7 +27,9 @@ follow_inputs = (
 @dg.asset(
     partitions_def=posts_daily,
     backfill_policy=posts_backfill_policy,
-    deps=["post_enrichments", "post_tags", "post_crawls", "near_duplicate_posts"],
+    # link_health registers the day's links (a link node's ref_id) after the catalog, whose
+    # dataset URLs posts cite: the graph follows it too, or a later run would change it.
+    deps=["post_enrichments", "post_tags", "post_crawls", "near_duplicate_posts", "link_health"],
     group_name=GROUP,
     kinds={"python", "sql"},
     automation_condition=follow_inputs,

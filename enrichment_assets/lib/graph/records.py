@@ -250,7 +250,7 @@ def merge_node(existing: NodeRecord | None, incoming: NodeRecord) -> NodeRecord:
     """The node after `incoming` was seen, given what was known (`existing`, or None).
 
     Seen times only widen, except a post's (its publish time, exactly). A post's, channel's and
-    dataset's label follows its row; a link keeps a crawled title over its bare URL; an entity
+    dataset's label follows its row; a link keeps the first crawled title over its URL; an entity
     or tag keeps the first surface form seen as its label and gathers the others as aliases.
     (Written out field by field: the build merges every node of every batch.)
     """
@@ -271,9 +271,9 @@ def merge_node(existing: NodeRecord | None, incoming: NodeRecord) -> NodeRecord:
         aliases = existing.aliases
         if kind in ("channel", "dataset"):
             label, ref_id = incoming.label, incoming.ref_id
-        elif kind == "link":
-            titled = incoming.label != incoming.key
-            label = incoming.label if titled or not existing.label else existing.label
+        elif kind == "link":  # the first crawled title stays: two crawls may differ
+            titled = existing.label and existing.label != existing.key
+            label = existing.label if titled else incoming.label
             ref_id = incoming.ref_id if incoming.ref_id is not None else existing.ref_id
         else:
             label, ref_id = existing.label or incoming.label, existing.ref_id
