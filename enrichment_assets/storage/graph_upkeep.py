@@ -46,7 +46,8 @@ def deleted_post_ids(engine: Engine) -> list[int]:
 
 
 def count_edges_of_posts(engine: Engine, post_ids: Sequence[int]) -> int:
-    """Edges read from `post_ids`, and edges other posts point at their nodes with."""
+    """Edges read from `post_ids` (deleted posts), and edges that posts still there point at
+    their nodes with (SAME_STORY into a deleted first telling)."""
     total = 0
     with engine.connect() as connection:
         for chunk in chunks(sorted(post_ids)):
@@ -59,7 +60,11 @@ def count_edges_of_posts(engine: Engine, post_ids: Sequence[int]) -> int:
             into = connection.execute(
                 sa.select(sa.func.count()).where(
                     graph_edges.c.target_id.in_(nodes),
-                    sa.or_(graph_edges.c.post_id.is_(None), graph_edges.c.post_id.not_in(chunk)),
+                    # An edge of another deleted post is counted as that post's own.
+                    sa.or_(
+                        graph_edges.c.post_id.is_(None),
+                        sa.exists().where(posts.c.id == graph_edges.c.post_id),
+                    ),
                 )
             ).scalar_one()
             total += own + into

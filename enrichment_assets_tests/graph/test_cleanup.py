@@ -94,3 +94,17 @@ def test_deleting_a_storys_first_telling_removes_the_edges_into_it(engine):
         "graph_edges_of_deleted_posts": 0,
         "graph_orphan_nodes": 0,
     }
+
+
+def test_a_story_and_its_first_telling_both_deleted_count_once(engine):
+    ids = fixture(engine)
+    build_post_graph(engine, DAY, END, MODEL)
+    _delete_post(engine, ids["first"])
+    _delete_post(engine, ids["second"])
+
+    counted = remove_deleted_posts(engine, dry_run=True)
+    # 8 + 6 edges (the SAME_STORY between them once); the two post nodes, Sam Altman,
+    # Microsoft, the tags "ai" and "deals", both links and the dataset.
+    assert counted == {"graph_edges_of_deleted_posts": 14, "graph_orphan_nodes": 9}
+    assert remove_deleted_posts(engine, batch_size=1) == counted
+    assert stored_co_occurs(engine) == recounted_co_occurs(engine) == {}
