@@ -11,6 +11,7 @@ from enrichment_assets.defs.metadata import counts_table, table
 from enrichment_assets.defs.partitions import posts_backfill_policy, posts_daily
 from enrichment_assets.defs.retries import DATABASE_RETRY, NETWORK_RETRY
 from enrichment_assets.lib.common.tables import md_table
+from enrichment_assets.lib.graph.build import remove_deleted_posts
 from enrichment_assets.lib.web.cleanup import clean_up
 from enrichment_assets.lib.web.crawl import run_crawl
 from enrichment_assets.lib.web.link_health import broken_jump, run_link_health
@@ -218,9 +219,12 @@ def storage_cleanup(
     context: dg.AssetExecutionContext, config: StorageCleanupConfig, db: DatabaseResource
 ) -> dg.MaterializeResult:
     """The janitor's sweep of stored leftovers: expired HTTP cache rows, vectors and enrichment
-    rows of deleted posts or datasets, citations of deleted entities and links nothing cites.
-    Counts per kind; `dry_run` only counts."""
+    rows of deleted posts or datasets, citations of deleted entities and links nothing cites,
+    graph edges of deleted posts and graph nodes left without an edge. Counts per kind;
+    `dry_run` only counts."""
     counts = clean_up(db.engine, datetime.now(UTC), dry_run=config.dry_run, log=context.log.info)
+    # The graph's own path: removing a post's mentions must also lower the CO_OCCURS weights.
+    counts |= remove_deleted_posts(db.engine, dry_run=config.dry_run, log=context.log.info)
     total = sum(counts.values())
     return dg.MaterializeResult(
         metadata={
