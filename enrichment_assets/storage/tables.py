@@ -333,12 +333,8 @@ graph_edges = sa.Table(
     metadata,
     sa.Column("id", Id, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column(
-        "source_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False
-    ),
-    sa.Column(
-        "target_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("source_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("target_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False),
     sa.Column("weight", sa.Float, nullable=False, server_default="1"),
     sa.Column("post_id", Id),  # no foreign key: the cleanup removes edges of deleted posts
     sa.Column("seen_at", UTCDateTime),
@@ -360,9 +356,7 @@ entity_trends = sa.Table(
     sa.Column("day", sa.Date, nullable=False),
     sa.Column("window_days", sa.Integer, nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),
-    sa.Column(
-        "node_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False
-    ),
+    sa.Column("node_id", Id, sa.ForeignKey("graph_nodes.id", ondelete="CASCADE"), nullable=False),
     sa.Column("label", sa.Text, nullable=False),
     sa.Column("entity_type", sa.String(40)),
     sa.Column("mentions", sa.Integer, nullable=False),
