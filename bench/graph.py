@@ -10,8 +10,9 @@ earlier one (a `near_duplicate_posts` row). They are written to `posts` and `pos
 - baseline: the same node and edge rows, read back from the built graph, inserted into the same
   empty tables of a second database by plain executemany INSERTs (no ON CONFLICT, no reads);
 - re-run: the build again on the unchanged data, which must write nothing;
-- queries, on PostgreSQL after `VACUUM ANALYZE` (the steady state autovacuum keeps): `related` for 20 posts spread over the year (median and slowest), `trending --days 7`
-  and `--days 30`, `entity` for the most mentioned entity and a typical one (median of 5).
+- queries (on PostgreSQL after `VACUUM ANALYZE`, the steady state autovacuum keeps): `related`
+  for 20 posts spread over the year (median and slowest), `trending --days 7` and `--days 30`,
+  `entity` for the most mentioned entity and a typical one (median of 5).
 Figure: edges/s of the build against edges/s of the baseline; goal ≥ 0.5×.
 `BENCH_GRAPH_POSTS` changes the size.
 """
