@@ -41,7 +41,7 @@ from enrichment_assets.storage import graph as store
 from enrichment_assets.storage import graph_evidence as evidence_store
 from enrichment_assets.storage import graph_upkeep as upkeep
 
-BATCH_POSTS = 500
+BATCH_POSTS = 2000  # posts per transaction: fewer commits, statements and CO_OCCURS rows
 TOP_ENTITIES = 10
 EdgeKey = tuple[str, int, int]  # (kind, source node id, target node id)
 
