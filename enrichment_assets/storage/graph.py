@@ -161,7 +161,7 @@ def transaction(engine: Engine) -> Iterator[Connection]:
 def refresh_statistics(engine: Engine) -> None:
     """ANALYZE the graph tables on PostgreSQL. A build that grows them from nothing would
     otherwise be planned on the statistics of nearly empty tables (a scan of every post node
-    to find a batch's 500), until autovacuum catches up. SQLite plans these lookups by index
+    to find a batch's posts), until autovacuum catches up. SQLite plans these lookups by index
     without statistics."""
     if engine.dialect.name != "postgresql":
         return
